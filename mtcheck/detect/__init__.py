@@ -1,0 +1,84 @@
+"""Detect stage: rules with stable codes that flag problems in the candidate.
+
+Codes: MT1xx fluency, MT2xx accuracy, MT3xx style, MT4xx terminology/consistency.
+A code is never reused. The registry below is the one table of rules.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Iterable
+
+from mtcheck.detect.base import CheckContext, Rule
+from mtcheck.types import Finding
+
+#: Modules defining rules, imported on first use. Each exposes ``RULES``: a list of
+#: Rule subclasses. Add a module here to add rules.
+RULE_MODULES: tuple[str, ...] = ()
+
+
+class UnknownRuleError(ValueError):
+    """A --select/--ignore entry that matches no rule code."""
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every registered rule class, sorted by code."""
+    rules: list[type[Rule]] = []
+    for name in RULE_MODULES:
+        rules.extend(import_module(name).RULES)
+    codes = [r.code for r in rules]
+    dupes = {c for c in codes if codes.count(c) > 1}
+    if dupes:  # pragma: no cover - a programming error caught by the tests
+        raise RuntimeError(f"duplicate rule codes: {sorted(dupes)}")
+    return sorted(rules, key=lambda r: r.code)
+
+
+def get_rule(code: str) -> type[Rule] | None:
+    code = code.upper()
+    for rule in all_rules():
+        if rule.code == code or rule.name == code.lower():
+            return rule
+    return None
+
+
+def select_rules(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> list[type[Rule]]:
+    """Rules enabled by code prefix, ruff-style.
+
+    With no ``select``, the rules enabled by default run. ``select`` entries are code
+    prefixes ("MT1", "MT101") or "ALL"; an explicitly selected rule runs even when it is
+    off by default only if its full code is named or "ALL" is given. ``ignore`` removes
+    rules by prefix and wins over ``select``.
+    """
+    rules = all_rules()
+    select = [s.strip().upper() for s in (select or []) if s.strip()]
+    ignore = [s.strip().upper() for s in (ignore or []) if s.strip()]
+    for entry in [*select, *ignore]:
+        if entry != "ALL" and not any(r.code.startswith(entry) for r in rules):
+            raise UnknownRuleError(f"no rule code starts with {entry!r} (see `mtcheck rules`)")
+    if not select:
+        chosen = [r for r in rules if r.default_enabled]
+    else:
+        chosen = [
+            r
+            for r in rules
+            if "ALL" in select
+            or r.code in select
+            or (r.default_enabled and any(r.code.startswith(p) for p in select))
+        ]
+    return [r for r in chosen if not any(r.code.startswith(p) for p in ignore)]
+
+
+def run_rules(ctx: CheckContext, rules: Iterable[type[Rule]]) -> list[Finding]:
+    """Run rules and return their findings in document order, without exact duplicates."""
+    findings: list[Finding] = []
+    seen: set[tuple] = set()
+    for rule_cls in rules:
+        for f in rule_cls().check(ctx):
+            key = (f.code, f.side, f.start, f.end)
+            if key not in seen:
+                seen.add(key)
+                findings.append(f)
+    findings.sort(key=lambda f: (f.side != "candidate", f.start, f.end, f.code))
+    return findings

@@ -1,0 +1,124 @@
+"""The rule interface: a rule reads a :class:`CheckContext` and yields findings.
+
+A rule never formats output. Its class docstring has four headings, in this order,
+which ``mtcheck rule CODE`` prints verbatim and SARIF/HTML reuse::
+
+    What it does
+    Why it matters
+    Example
+    Options
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from mtcheck.types import Bead, Document, Finding, Parallel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mtcheck.align.embed import Encoder
+
+
+@dataclass
+class CheckContext:
+    """What a rule may look at. ``beads`` is the sentence alignment."""
+
+    reference: Document
+    candidate: Document
+    beads: list[Bead]
+    parallel: Parallel
+    encoder: "Encoder | None" = None
+    #: Per-rule options, keyed by rule code, then option name.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Terms (names) that must never be flagged, e.g. from the config's allowed terms.
+    allowed_terms: frozenset[str] = frozenset()
+
+    def aligned_pairs(self) -> Iterable[tuple[Bead, str, str, int, int]]:
+        """Yield (bead, reference text, candidate text, ref start, cand start) of aligned beads.
+
+        The texts are the document slices covering the bead's sentences, so an offset
+        ``k`` in the candidate text is ``cand_start + k`` in the candidate document.
+        """
+        for bead in self.beads:
+            if not bead.aligned:
+                continue
+            rs = [self.reference.sentences[i] for i in bead.reference]
+            cs = [self.candidate.sentences[j] for j in bead.candidate]
+            r0, r1 = rs[0].start, rs[-1].end
+            c0, c1 = cs[0].start, cs[-1].end
+            yield bead, self.reference.text[r0:r1], self.candidate.text[c0:c1], r0, c0
+
+    def sentence_at(self, side: str, offset: int) -> int:
+        """Index of the sentence of ``side`` that contains character ``offset``."""
+        doc = self.candidate if side == "candidate" else self.reference
+        for s in doc.sentences:
+            if s.start <= offset < s.end:
+                return s.index
+        # Offsets between sentences belong to the following sentence.
+        for s in doc.sentences:
+            if offset < s.start:
+                return s.index
+        return doc.sentences[-1].index if doc.sentences else 0
+
+
+class Rule:
+    """Base class of all rules. Subclasses set the class attributes and ``check``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    severity: ClassVar[str] = "minor"
+    #: Whether the rule runs without being selected explicitly.
+    default_enabled: ClassVar[bool] = True
+    #: "stable", "preview" or "deprecated".
+    status: ClassVar[str] = "stable"
+    #: Default option values; overridable per run through CheckContext.options.
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def check(self, ctx: CheckContext) -> Iterable[Finding]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- helpers for subclasses -------------------------------------------------
+    def option(self, ctx: CheckContext, key: str) -> Any:
+        return ctx.options.get(self.code, {}).get(key, self.defaults[key])
+
+    def finding(
+        self,
+        ctx: CheckContext,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        side: str = "candidate",
+        suggestions: Iterable[str] = (),
+        severity: str | None = None,
+    ) -> Finding:
+        """Build a finding for ``doc.text[start:end]`` on ``side``."""
+        doc = ctx.candidate if side == "candidate" else ctx.reference
+        return Finding(
+            code=self.code,
+            rule=self.name,
+            category=self.category,
+            severity=severity or self.severity,
+            message=message,
+            side=side,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            sentence=ctx.sentence_at(side, start),
+            suggestions=tuple(suggestions),
+        )
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's explanation (its docstring, dedented)."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """First sentence of the 'What it does' section."""
+        text = cls.doc()
+        body = text.split("What it does", 1)[-1].strip().lstrip("-=#: \n")
+        return body.split("\n\n", 1)[0].replace("\n", " ").strip()

@@ -1,0 +1,160 @@
+"""The check pipeline: read -> segment -> align -> detect -> score, into one Report.
+
+``run_check`` is what the CLI and batch runs call; ``check_documents`` takes documents
+already read (batch manifests with inline text, tests). Nothing here renders output.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+
+from mtcheck import __version__
+from mtcheck.align.embed import Encoder
+from mtcheck.read import read_pair
+from mtcheck.segment import segment
+from mtcheck.settings import Settings
+from mtcheck.types import Backend, Document, Finding, Report
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - t0
+
+
+def run_check(
+    reference: str, candidate: str, settings: Settings | None = None, encoder: Encoder | None = None
+) -> Report:
+    """Check the candidate file against the reference file (paths, or ``-`` for stdin)."""
+    settings = settings or Settings()
+    timings: dict[str, float] = {}
+    with _timed(timings, "read"):
+        ref_doc, cand_doc = read_pair(reference, candidate)
+    return check_documents(ref_doc, cand_doc, settings, encoder, timings)
+
+
+def check_documents(
+    reference: Document,
+    candidate: Document,
+    settings: Settings | None = None,
+    encoder: Encoder | None = None,
+    timings: dict[str, float] | None = None,
+) -> Report:
+    """Run segment -> align -> detect -> score on two documents already read."""
+    from mtcheck.align.aligner import align_documents, align_lines, line_sentences
+    from mtcheck.detect import run_rules, select_rules
+    from mtcheck.detect.base import CheckContext
+    from mtcheck.score.gate import score
+    from mtcheck.score.metrics import compute_metrics
+
+    settings = settings or Settings()
+    timings = {} if timings is None else timings
+    encoder = encoder or Encoder(settings.model)
+    rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
+
+    with _timed(timings, "segment"):
+        for doc in (reference, candidate):
+            line_sentences(doc) if settings.aligned else segment(doc, settings.language)
+    with _timed(timings, "align"):
+        if settings.aligned:
+            beads, parallel = align_lines(reference, candidate, encoder)
+        else:
+            beads, parallel = align_documents(reference, candidate, encoder)
+    with _timed(timings, "metrics"):
+        metrics = compute_metrics(beads, reference, candidate)
+
+    ctx = CheckContext(
+        reference=reference,
+        candidate=candidate,
+        beads=beads,
+        parallel=parallel,
+        encoder=encoder,
+        options=settings.rule_options,
+        allowed_terms=frozenset(settings.allowed_terms),
+    )
+    notices: list[str] = []
+    backends: dict[str, Backend] = {}
+    with _timed(timings, "detect"):
+        findings = run_rules(ctx, rules)
+    with _timed(timings, "grammar"):
+        findings = _with_grammar(ctx, settings, findings, backends, notices)
+    findings = _override_severities(findings, settings.severity_overrides)
+    if not parallel.is_parallel:
+        notices.insert(
+            0,
+            "The two documents do not look like translations of each other "
+            f"({parallel.reason}); reference-based checks apply only to the "
+            f"{sum(b.aligned for b in beads)} aligned pair(s), and unaligned sentences "
+            "are not reported as omissions or additions.",
+        )
+    with _timed(timings, "score"):
+        verdict = score(findings, beads, candidate, settings)
+
+    return Report(
+        reference=reference,
+        candidate=candidate,
+        alignment=beads,
+        parallel=parallel,
+        metrics=metrics,
+        findings=findings,
+        score=verdict,
+        signature=signature(settings, encoder, [r.code for r in rules], metrics.signatures),
+        settings=_settings_summary(settings, encoder),
+        backends=backends,
+        notices=notices,
+        timings=timings,
+    )
+
+
+def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:
+    """Add LanguageTool findings when its backend module is present."""
+    try:
+        from mtcheck.detect.languagetool import check_grammar, merge_grammar
+    except ImportError:
+        return findings
+    grammar, backend = check_grammar(ctx, settings)
+    backends["languagetool"] = backend
+    if backend.status == "unavailable":
+        notices.append(f"LanguageTool unavailable: {backend.reason}")
+    return merge_grammar(findings, grammar)
+
+
+def _override_severities(findings: list[Finding], overrides: dict[str, str]) -> list[Finding]:
+    if not overrides:
+        return findings
+    return [replace(f, severity=overrides.get(f.code, f.severity)) for f in findings]
+
+
+def _settings_summary(settings: Settings, encoder: Encoder) -> dict:
+    return {
+        "model": encoder.name,
+        "aligned": settings.aligned,
+        "select": settings.select,
+        "ignore": settings.ignore,
+        "weights": settings.weights,
+        "fail_on": settings.fail_on,
+        "max_penalty": settings.max_penalty,
+        "min_quality": settings.min_quality,
+    }
+
+
+def signature(settings: Settings, encoder: Encoder, codes: list[str], sacrebleu: dict[str, str]) -> str:
+    """sacrebleu-style reproducibility signature of this run."""
+    parts = [
+        f"mtcheck:{__version__}",
+        f"model:{encoder.name}",
+        f"align:{'lines' if settings.aligned else 'dp'}",
+        f"rules:{','.join(codes) or 'none'}",
+        f"grammar:{'on' if settings.grammar else 'off'}",
+        "weights:" + ",".join(f"{k}={v:g}" for k, v in settings.weights.items()),
+        f"fail-on:{settings.fail_on or 'none'}",
+        f"max-penalty:{'none' if settings.max_penalty is None else f'{settings.max_penalty:g}'}",
+        f"min-quality:{'none' if settings.min_quality is None else f'{settings.min_quality:g}'}",
+    ]
+    parts += [f"{name}[{sig}]" for name, sig in sorted(sacrebleu.items())]
+    return "|".join(parts)
