@@ -1,0 +1,436 @@
+"""Align stage: pair the sentences of the reference with those of the candidate.
+
+The method is in the spirit of Vecalign (Thompson & Koehn 2019) and Bertalign (Liu & Zhu
+2022), written here from the published descriptions (Bertalign's code is GPL; none of it
+is used):
+
+1. Embed every sentence and every concatenation of two adjacent sentences on both sides
+   (``Encoder.encode``, L2-normalised, so a dot product is the cosine similarity).
+2. Fill three similarity matrices: 1-1 (sentence with sentence), 2-1 (two adjacent
+   reference sentences with one candidate sentence) and 1-2.
+3. Find the cheapest monotonic path of beads 1-1, 2-1, 1-2, 1-0 and 0-1 by dynamic
+   programming (:func:`align_matrix`, a pure function over the matrices).
+
+Costs (all tunable in :class:`AlignParams`):
+
+- an aligned bead costs ``1 - cosine`` plus a small length-mismatch term; a 2-1 or 1-2
+  bead costs extra, so that it wins only when the merged side is clearly more similar;
+- an unaligned sentence (1-0 or 0-1 bead) costs ``skip_cost``; the *first* unaligned
+  sentence after an aligned bead also pays ``gap_open`` (an affine gap, as in
+  Gotoh's sequence alignment).
+
+The affine gap is what lets one aligner serve both real cases. Inside a run of aligned
+beads (a translation) a pair is kept down to a low similarity, since breaking the run
+costs a gap opening. Between two stories that only share a few sentences, every match is
+surrounded by gaps and has to pay for an extra gap opening, so only clearly matching
+pairs are aligned. With the defaults the two thresholds are:
+
+- inside an aligned run (and at the start or end of the documents, which act as
+  anchors): a 1-1 pair is kept when cosine > ``1 - 2*skip_cost - gap_open`` (0.48);
+- an isolated pair between unaligned stretches: cosine > ``1 - 2*skip_cost + gap_open``
+  (0.72).
+
+Pair similarity never goes below ``min_similarity``: such a bead is not allowed at all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from mtcheck.types import Bead, Document, Parallel, Sentence
+
+#: A bead as index tuples: (reference sentence indices, candidate sentence indices).
+Pair = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+class AlignmentInputError(ValueError):
+    """The inputs cannot be aligned as asked (e.g. ``--aligned`` with unequal lines)."""
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    """Costs of the alignment search. Similarities are cosines in [-1, 1]."""
+
+    skip_cost: float = 0.20
+    """Cost of leaving one sentence unaligned (a 1-0 or 0-1 bead). Two skips (0.44) are
+    compared with ``1 - cosine`` of the 1-1 bead they would replace."""
+
+    gap_open: float = 0.12
+    """Extra cost of the first unaligned sentence after an aligned bead. Raises the bar
+    for an isolated match (``1 - 2*skip_cost + gap_open``) and lowers it for a pair that
+    continues a run of aligned beads (``1 - 2*skip_cost - gap_open``)."""
+
+    min_similarity: float = 0.3
+    """Hard floor: a bead whose cosine is below this is never chosen, whatever else."""
+
+    merge_margin: float = 0.0
+    """A 2-1 or 1-2 bead is chosen over the 1-1 bead plus one unaligned sentence (inside
+    an aligned run) only if its cosine is higher by at least this much."""
+
+    length_weight: float = 0.03
+    """Weight of the length mismatch ``|log(chars_ref / chars_cand)|`` (capped at
+    ``log 4``) added to an aligned bead's cost. Small: it breaks near-ties between a
+    1-1 bead and a split/merge, it does not decide alignments on its own."""
+
+
+DEFAULT_PARAMS = AlignParams()
+
+
+@dataclass(frozen=True)
+class VerdictParams:
+    """Thresholds of the "are these translations of each other" verdict."""
+
+    min_coverage: float = 0.5
+    """Share of the characters of *each* side that must lie in aligned beads."""
+
+    min_mean_similarity: float = 0.5
+    """Mean cosine of the aligned beads (weighted by their characters) required."""
+
+
+DEFAULT_VERDICT = VerdictParams()
+
+# Move codes used in the back-pointer tables of the DP.
+_M11, _M21, _M12 = 0, 1, 2  # aligned beads: (ref sentences, candidate sentences)
+_S10, _S01 = 0, 1  # skips: one reference sentence / one candidate sentence
+_ALIGNED_MOVES = {_M11: (1, 1), _M21: (2, 1), _M12: (1, 2)}
+
+
+def _length_term(ref_len: np.ndarray, cand_len: np.ndarray, weight: float) -> np.ndarray:
+    if weight == 0.0:
+        return np.zeros((len(ref_len), len(cand_len)))
+    ratio = np.log((ref_len[:, None] + 1.0) / (cand_len[None, :] + 1.0))
+    return weight * np.minimum(np.abs(ratio), math.log(4.0))
+
+
+def align_matrix(
+    sim_11: np.ndarray,
+    sim_12: np.ndarray,
+    sim_21: np.ndarray,
+    params: AlignParams = DEFAULT_PARAMS,
+    ref_lengths: np.ndarray | list[int] | None = None,
+    cand_lengths: np.ndarray | list[int] | None = None,
+) -> list[Pair]:
+    """The cheapest monotonic alignment of ``n`` reference and ``m`` candidate sentences.
+
+    ``sim_11[i, j]`` is the cosine of reference sentence ``i`` with candidate sentence
+    ``j`` (shape ``n x m``); ``sim_12[i, j]`` of reference ``i`` with candidates ``j, j+1``
+    (``n x m-1``); ``sim_21[i, j]`` of references ``i, i+1`` with candidate ``j``
+    (``n-1 x m``). ``ref_lengths`` / ``cand_lengths`` (characters per sentence) enable
+    the length term; without them it is left out.
+
+    Returns the beads in order as ``(reference indices, candidate indices)``; every
+    sentence of both sides is in exactly one bead; one side may be empty.
+    """
+    sim_11 = np.asarray(sim_11, dtype=np.float64)
+    n, m = sim_11.shape
+    sim_12 = np.asarray(sim_12, dtype=np.float64).reshape(n, max(m - 1, 0))
+    sim_21 = np.asarray(sim_21, dtype=np.float64).reshape(max(n - 1, 0), m)
+    p = params
+    inf = np.inf
+
+    # Cost of each aligned bead, indexed by the bead's first reference / candidate index.
+    if ref_lengths is not None and cand_lengths is not None:
+        rl = np.asarray(ref_lengths, dtype=np.float64)
+        cl = np.asarray(cand_lengths, dtype=np.float64)
+        len_11 = _length_term(rl, cl, p.length_weight)
+        len_21 = _length_term(rl[:-1] + rl[1:], cl, p.length_weight)
+        len_12 = _length_term(rl, cl[:-1] + cl[1:], p.length_weight)
+    else:
+        len_11 = len_21 = len_12 = 0.0
+    merge_extra = p.skip_cost + p.gap_open + p.merge_margin
+    cost_11 = 1.0 - sim_11 + len_11
+    cost_21 = 1.0 - sim_21 + len_21 + merge_extra
+    cost_12 = 1.0 - sim_12 + len_12 + merge_extra
+    cost_11[sim_11 < p.min_similarity] = inf
+    cost_21[sim_21 < p.min_similarity] = inf
+    cost_12[sim_12 < p.min_similarity] = inf
+
+    # Two states per cell (i, j) = prefixes ref[:i], cand[:j]:
+    #   aligned[i, j]: cheapest path whose last bead is aligned (the start counts as one);
+    #   gap[i, j]:     cheapest path whose last bead is a skip.
+    aligned = np.full((n + 1, m + 1), inf)
+    gap = np.full((n + 1, m + 1), inf)
+    aligned[0, 0] = 0.0
+    # Back-pointers: move code, and whether the previous cell was in the gap state.
+    a_move = np.zeros((n + 1, m + 1), dtype=np.int8)
+    a_from_gap = np.zeros((n + 1, m + 1), dtype=bool)
+    g_move = np.zeros((n + 1, m + 1), dtype=np.int8)
+    g_from_gap = np.zeros((n + 1, m + 1), dtype=bool)
+
+    def best(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cheapest cost in either state for row ``i``, and whether it is the gap state."""
+        from_gap = gap[i] < aligned[i]
+        return np.where(from_gap, gap[i], aligned[i]), from_gap
+
+    cols = np.arange(m + 1)
+    for i in range(n + 1):
+        # Aligned beads ending in row i come from rows i-1 and i-2 only.
+        if i >= 1 and m >= 1:
+            prev, prev_gap = best(i - 1)
+            cand = np.full(m + 1, inf)
+            move = np.zeros(m + 1, dtype=np.int8)
+            src_gap = np.zeros(m + 1, dtype=bool)
+            c = prev[:-1] + cost_11[i - 1]  # 1-1 from (i-1, j-1)
+            cand[1:], src_gap[1:] = c, prev_gap[:-1]
+            if m >= 2:
+                c = prev[:-2] + cost_12[i - 1]  # 1-2 from (i-1, j-2)
+                better = c < cand[2:]
+                cand[2:] = np.where(better, c, cand[2:])
+                move[2:][better] = _M12
+                src_gap[2:][better] = prev_gap[:-2][better]
+            if i >= 2:
+                prev2, prev2_gap = best(i - 2)
+                c = prev2[:-1] + cost_21[i - 2]  # 2-1 from (i-2, j-1)
+                better = c < cand[1:]
+                cand[1:] = np.where(better, c, cand[1:])
+                move[1:][better] = _M21
+                src_gap[1:][better] = prev2_gap[:-1][better]
+            aligned[i], a_move[i], a_from_gap[i] = cand, move, src_gap
+
+        # Skips ending in row i: 1-0 from (i-1, j), then 0-1 from (i, j-1) along the row.
+        # A skip costs skip_cost, plus gap_open when it leaves the aligned state.
+        start = np.full(m + 1, inf)
+        s_move = np.full(m + 1, _S10, dtype=np.int8)
+        s_gap = np.zeros(m + 1, dtype=bool)
+        if i >= 1:
+            from_a = aligned[i - 1] + p.gap_open
+            use_gap = gap[i - 1] <= from_a
+            start = np.where(use_gap, gap[i - 1], from_a) + p.skip_cost
+            s_gap = use_gap
+        # 0-1 from the aligned state of this row (already final) ...
+        from_a = np.full(m + 1, inf)
+        from_a[1:] = aligned[i, :-1] + p.gap_open + p.skip_cost
+        take = from_a < start
+        start = np.where(take, from_a, start)
+        s_move[take] = _S01
+        s_gap[take] = False
+        # ... and from the gap state of this row: gap[j] = min(start[j], gap[j-1] + skip),
+        # solved for the whole row at once with a running minimum.
+        run = np.minimum.accumulate(start - cols * p.skip_cost) + cols * p.skip_cost
+        chained = run < start - 1e-12
+        gap[i] = np.where(chained, run, start)
+        s_move[chained] = _S01
+        s_gap[chained] = True
+        g_move[i], g_from_gap[i] = s_move, s_gap
+    gap[0, 0] = inf  # the start is an aligned state; nothing is skipped yet
+
+    # Trace back from the end.
+    beads: list[Pair] = []
+    i, j = n, m
+    in_gap = bool(gap[n, m] < aligned[n, m])
+    while i > 0 or j > 0:
+        if in_gap:
+            move, in_gap_prev = g_move[i, j], g_from_gap[i, j]
+            if move == _S10:
+                beads.append(((i - 1,), ()))
+                i -= 1
+            else:
+                beads.append(((), (j - 1,)))
+                j -= 1
+        else:
+            move, in_gap_prev = a_move[i, j], a_from_gap[i, j]
+            di, dj = _ALIGNED_MOVES[int(move)]
+            beads.append((tuple(range(i - di, i)), tuple(range(j - dj, j))))
+            i, j = i - di, j - dj
+        in_gap = bool(in_gap_prev)
+    beads.reverse()
+    return beads
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _pair_texts(sentences: list[Sentence]) -> list[str]:
+    return [f"{a.text} {b.text}" for a, b in zip(sentences, sentences[1:])]
+
+
+def align_documents(
+    reference: Document,
+    candidate: Document,
+    encoder,
+    params: AlignParams = DEFAULT_PARAMS,
+    verdict: VerdictParams = DEFAULT_VERDICT,
+) -> tuple[list[Bead], Parallel]:
+    """Align the sentences of two segmented documents by embedding similarity.
+
+    Returns beads covering every sentence of both sides exactly once, in order. An
+    aligned bead's ``similarity`` is the cosine of its two sides' embeddings (a
+    two-sentence side is embedded as the two sentences joined by a space); unaligned
+    beads have ``similarity`` None. The second value is :func:`parallel_verdict`.
+    """
+    rs, cs = reference.sentences, candidate.sentences
+    n, m = len(rs), len(cs)
+    if n == 0 or m == 0:
+        beads = [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+        return beads, parallel_verdict(beads, reference, candidate, verdict)
+
+    # One encoder call for everything: singles and adjacent pairs of both sides.
+    texts = [s.text for s in rs] + _pair_texts(rs) + [s.text for s in cs] + _pair_texts(cs)
+    vecs = encoder.encode(texts)
+    r1, r2 = vecs[:n], vecs[n : 2 * n - 1]
+    c1, c2 = vecs[2 * n - 1 : 2 * n - 1 + m], vecs[2 * n - 1 + m :]
+    sim_11 = r1 @ c1.T
+    sim_12 = r1 @ c2.T if m > 1 else np.zeros((n, 0))
+    sim_21 = r2 @ c1.T if n > 1 else np.zeros((0, m))
+
+    pairs = align_matrix(
+        sim_11,
+        sim_12,
+        sim_21,
+        params,
+        ref_lengths=[len(s.text) for s in rs],
+        cand_lengths=[len(s.text) for s in cs],
+    )
+    beads = []
+    for ref_idx, cand_idx in pairs:
+        sim = None
+        if ref_idx and cand_idx:
+            table = {(1, 1): sim_11, (1, 2): sim_12, (2, 1): sim_21}[
+                (len(ref_idx), len(cand_idx))
+            ]
+            sim = float(table[ref_idx[0], cand_idx[0]])
+        beads.append(Bead(reference=ref_idx, candidate=cand_idx, similarity=sim))
+    return beads, parallel_verdict(beads, reference, candidate, verdict)
+
+
+# --------------------------------------------------------------------------- line mode
+
+def _line_spans(text: str) -> list[tuple[int, int] | None]:
+    """One entry per line: the whitespace-trimmed (start, end), or None for a blank line.
+
+    Lines are separated by ``\\n`` (a ``\\r`` before it is trimmed as whitespace); blank
+    lines at the end of the text are not counted, so a final newline does not matter.
+    """
+    spans: list[tuple[int, int] | None] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + line.index(stripped)
+            spans.append((start, start + len(stripped)))
+        else:
+            spans.append(None)
+        pos += len(line) + 1
+    while spans and spans[-1] is None:
+        spans.pop()
+    return spans
+
+
+def line_sentences(doc: Document) -> Document:
+    """Make each non-empty line of ``doc`` one sentence (exact offsets, trimmed).
+
+    For line-aligned input (``--aligned``), where line ``i`` of one file is the partner
+    of line ``i`` of the other. Fills ``doc.sentences`` and returns the document.
+    """
+    spans = [s for s in _line_spans(doc.text) if s is not None]
+    doc.sentences = [
+        Sentence(index=k, start=s, end=e, text=doc.text[s:e]) for k, (s, e) in enumerate(spans)
+    ]
+    return doc
+
+
+def align_lines(
+    reference: Document,
+    candidate: Document,
+    encoder=None,
+    verdict: VerdictParams = DEFAULT_VERDICT,
+) -> tuple[list[Bead], Parallel]:
+    """Pair line ``i`` of the reference with line ``i`` of the candidate (``--aligned``).
+
+    Sets both documents' sentences with :func:`line_sentences`. A line that is blank on
+    one side only gives an unaligned bead; a line blank on both sides gives none. With an
+    ``encoder``, aligned beads get their cosine similarity; without, None.
+    Raises :class:`AlignmentInputError` when the line counts differ.
+    """
+    ref_lines, cand_lines = _line_spans(reference.text), _line_spans(candidate.text)
+    if len(ref_lines) != len(cand_lines):
+        raise AlignmentInputError(
+            f"--aligned needs the same number of lines on both sides: reference "
+            f"{reference.path} has {len(ref_lines)}, candidate {candidate.path} has "
+            f"{len(cand_lines)}"
+        )
+    line_sentences(reference)
+    line_sentences(candidate)
+    beads: list[Bead] = []
+    r = c = 0
+    for ref_span, cand_span in zip(ref_lines, cand_lines):
+        ref_idx = (r,) if ref_span is not None else ()
+        cand_idx = (c,) if cand_span is not None else ()
+        r += len(ref_idx)
+        c += len(cand_idx)
+        if ref_idx or cand_idx:
+            beads.append(Bead(reference=ref_idx, candidate=cand_idx))
+    aligned = [b for b in beads if b.aligned]
+    if encoder is not None and aligned:
+        rv = encoder.encode([reference.sentences[b.reference[0]].text for b in aligned])
+        cv = encoder.encode([candidate.sentences[b.candidate[0]].text for b in aligned])
+        for b, sim in zip(aligned, np.sum(rv * cv, axis=1)):
+            b.similarity = float(sim)
+    return beads, parallel_verdict(beads, reference, candidate, verdict)
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+def _coverage(doc: Document, aligned_idx: set[int]) -> float:
+    total = sum(len(s.text) for s in doc.sentences)
+    if total == 0:
+        return 0.0
+    return sum(len(s.text) for s in doc.sentences if s.index in aligned_idx) / total
+
+
+def parallel_verdict(
+    beads: list[Bead],
+    reference: Document,
+    candidate: Document,
+    params: VerdictParams = DEFAULT_VERDICT,
+) -> Parallel:
+    """Decide whether the two documents look like translations of each other.
+
+    Coverage is measured in **characters**: the share of a side's sentence characters
+    that lie in aligned beads (a long unaligned sentence weighs more than a short one).
+    The documents are parallel when both coverages reach ``params.min_coverage`` and the
+    character-weighted mean cosine of the aligned beads reaches
+    ``params.min_mean_similarity`` (skipped when no similarity is known, e.g. line mode
+    without an encoder).
+    """
+    aligned = [b for b in beads if b.aligned]
+    ref_cov = _coverage(reference, {i for b in aligned for i in b.reference})
+    cand_cov = _coverage(candidate, {j for b in aligned for j in b.candidate})
+    scored = [b for b in aligned if b.similarity is not None]
+    mean_sim = None
+    if scored:
+        weights = [
+            sum(len(reference.sentences[i].text) for i in b.reference)
+            + sum(len(candidate.sentences[j].text) for j in b.candidate)
+            for b in scored
+        ]
+        mean_sim = float(np.average([b.similarity for b in scored], weights=weights))
+
+    covered = (
+        f"{ref_cov:.0%} of the reference and {cand_cov:.0%} of the candidate "
+        f"are in {len(aligned)} aligned pairs"
+    )
+    sim_text = "" if mean_sim is None else f", mean similarity {mean_sim:.2f}"
+    low_cov = min(ref_cov, cand_cov) < params.min_coverage
+    low_sim = mean_sim is not None and mean_sim < params.min_mean_similarity
+    if not aligned:
+        reason = "no sentence pair is similar enough to align: not translations of each other"
+    elif low_cov or low_sim:
+        need = []
+        if low_cov:
+            need.append(f"{params.min_coverage:.0%} coverage of each side")
+        if low_sim:
+            need.append(f"mean similarity {params.min_mean_similarity:.2f}")
+        reason = f"not parallel: {covered}{sim_text} (needs {' and '.join(need)})"
+    else:
+        reason = f"parallel: {covered}{sim_text}"
+    return Parallel(
+        is_parallel=bool(aligned) and not (low_cov or low_sim),
+        reference_coverage=ref_cov,
+        candidate_coverage=cand_cov,
+        reason=reason,
+    )
