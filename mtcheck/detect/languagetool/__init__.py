@@ -1,0 +1,297 @@
+"""Grammar and style findings from LanguageTool, with an honest offline fallback.
+
+The pipeline calls :func:`check_grammar` once per run, then :func:`merge_grammar` to
+fold its findings into the built-in rules' findings.
+
+Findings
+    ``code`` is ``"LT"`` for every LanguageTool finding (select/ignore, severity
+    overrides and gates treat LanguageTool as one source); ``rule`` is LanguageTool's
+    own rule id (e.g. ``MORFOLOGIK_RULE_EN_US``, ``ENGLISH_WORD_REPEAT_RULE``), and
+    ``message`` its message, verbatim; ``suggestions`` its first five replacements;
+    ``source`` is ``"languagetool"``. ``category``/``severity`` come from
+    ``categories.tsv`` (LanguageTool category, else ITS issue type -> MQM).
+    Offsets are Python str indices like every other finding (LanguageTool's UTF-16
+    offsets are converted), and each match is checked against the context LanguageTool
+    sent back: one whose text does not agree is skipped and counted in the backend's
+    ``reason``.
+
+Dropped on purpose
+    Spelling matches (category TYPOS / issue type misspelling) on a word that occurs in
+    the reference, on an allowed term, or on a capitalised name used at least twice in
+    the candidate and always spelled the same way: the built-in rules judge names
+    against the reference and for consistency. :func:`merge_grammar` drops a LanguageTool
+    finding that overlaps a built-in finding by at least half of the shorter span (same
+    span flagged twice, e.g. a duplicated word or a non-word): the built-in one stays.
+
+Options (``Settings.rule_options["LT"]``)
+    ``timeout`` seconds per request (30); ``chunk_chars`` largest request in UTF-16 units
+    (10,000: under the public API's 20,000 and any usual ``maxTextLength``);
+    ``language`` sent to LanguageTool (default from ``Settings.language``; ``en`` is
+    sent as ``en-US`` because LanguageTool spell-checks only a variant); ``disabled_rules``
+    LanguageTool rule ids not to run; ``startup_timeout`` seconds for a local server (60).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mtcheck.cache import cache_dir
+from mtcheck.detect.base import CheckContext
+from mtcheck.detect.languagetool.cache import ResponseCache, cache_key
+from mtcheck.detect.languagetool.categories import is_spelling, mqm_for
+from mtcheck.detect.languagetool.client import LanguageToolError, Session, Target, find_target
+from mtcheck.detect.languagetool.offsets import chunk_spans, utf16_to_index
+from mtcheck.settings import Settings
+from mtcheck.types import Backend, Finding
+
+__all__ = ["GrammarUnavailableError", "check_grammar", "merge_grammar", "preflight", "CODE", "DEFAULTS"]
+
+CODE = "LT"
+SOURCE = "languagetool"
+DEFAULTS = {
+    "timeout": 30.0,
+    "chunk_chars": 10_000,
+    "language": None,
+    "disabled_rules": [],
+    "startup_timeout": 60.0,
+}
+MAX_SUGGESTIONS = 5
+_WS = re.compile(r"\s")
+
+
+class GrammarUnavailableError(RuntimeError):
+    """``--require-grammar`` was given and LanguageTool could not be used (exit 2)."""
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A LanguageTool match located in the candidate, before filtering."""
+
+    finding: Finding
+    category_id: str
+    issue_type: str
+
+
+def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding], Backend]:
+    """LanguageTool's findings on the candidate, and how (or why not) it was used.
+
+    Raises :class:`GrammarUnavailableError` when ``settings.require_grammar`` is set and
+    LanguageTool is off or cannot be reached.
+    """
+    if not settings.grammar:
+        preflight(settings)
+        return [], Backend("disabled", reason="turned off (--no-grammar)")
+
+    opts = {**DEFAULTS, **settings.rule_options.get(CODE, {})}
+    target = _target(settings)
+    if isinstance(target, str):
+        return _unavailable(settings, target)
+
+    text = ctx.candidate.text
+    language = _language(opts["language"] or settings.language)
+    params = {"disabledRules": ",".join(opts["disabled_rules"])} if opts["disabled_rules"] else {}
+    starts = [s.start for s in ctx.candidate.sentences]
+    spans = chunk_spans(text, starts, int(opts["chunk_chars"]))
+    root = cache_dir(settings)  # None with --no-cache
+    cache = ResponseCache(root) if root is not None else None
+
+    answers: dict[tuple[int, int], dict] = {}
+    keys = {span: cache_key(text[span[0] : span[1]], language, target.identity, params) for span in spans}
+    if cache is not None:
+        for span, key in keys.items():
+            hit = cache.get(key)
+            if hit is not None:
+                answers[span] = hit
+    missing = [span for span in spans if span not in answers]
+    incomplete = 0
+    if missing:
+        try:
+            with Session(target, float(opts["timeout"]), float(opts["startup_timeout"])) as session:
+                for span in missing:
+                    answer = session.check(text[span[0] : span[1]], language, params)
+                    answers[span] = answer
+                    if (answer.get("warnings") or {}).get("incompleteResults"):
+                        incomplete += 1
+                    elif cache is not None:
+                        cache.put(keys[span], answer)
+        except LanguageToolError as exc:
+            return _unavailable(settings, str(exc), target)
+
+    matches: list[_Match] = []
+    skipped = 0
+    for span in spans:
+        found, bad = _locate(ctx, answers[span], span)
+        matches.extend(found)
+        skipped += bad
+    findings = [m.finding for m in matches if not _judged_elsewhere(m, ctx)]
+    findings.sort(key=lambda f: (f.start, f.end, f.rule))
+
+    how = target.how
+    if spans and not missing:
+        how += f"; all {len(spans)} chunk(s) answered from the cache"
+    elif len(spans) > 1:
+        how += f"; {len(spans)} chunks, {len(spans) - len(missing)} from the cache"
+    notes = []
+    if skipped:
+        notes.append(f"{skipped} LanguageTool match(es) skipped: their offsets did not match the text")
+    if incomplete:
+        notes.append(f"LanguageTool reported incomplete results for {incomplete} chunk(s) (not cached)")
+    return findings, Backend("used", how=how, reason="; ".join(notes))
+
+
+def preflight(settings: Settings) -> None:
+    """Fail fast (before any model loads) when ``--require-grammar`` cannot be met.
+
+    Raises :class:`GrammarUnavailableError` when ``require_grammar`` is set and grammar is
+    turned off, or there is no way at all to reach LanguageTool. A named server is not
+    contacted here; :func:`check_grammar` finds out whether it answers.
+    """
+    if not settings.require_grammar:
+        return
+    if not settings.grammar:
+        raise GrammarUnavailableError("--require-grammar and --no-grammar contradict each other")
+    target = _target(settings)
+    if isinstance(target, str):
+        _unavailable(settings, target)  # raises
+
+
+def merge_grammar(builtin: list[Finding], grammar: list[Finding]) -> list[Finding]:
+    """Built-in findings plus the LanguageTool findings that flag something new.
+
+    A LanguageTool finding is dropped when a built-in finding on the same side overlaps
+    it by at least half of the shorter of the two spans. The result is in document
+    order, like :func:`mtcheck.detect.run_rules`.
+    """
+    kept = [g for g in grammar if not any(_same_span(g, b) for b in builtin)]
+    merged = [*builtin, *kept]
+    merged.sort(key=lambda f: (f.side != "candidate", f.start, f.end, f.code))
+    return merged
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _target(settings: Settings) -> Target | str:
+    try:
+        return find_target(settings.languagetool_url)
+    except LanguageToolError as exc:  # a malformed URL
+        return str(exc)
+
+
+def _unavailable(settings: Settings, reason: str, target: Target | None = None) -> tuple[list[Finding], Backend]:
+    reason = " ".join(reason.split())  # one line, whatever the server said
+    if settings.require_grammar:
+        raise GrammarUnavailableError(f"LanguageTool is required (--require-grammar) but unavailable: {reason}")
+    return [], Backend("unavailable", how=target.how if target else "", reason=reason)
+
+
+def _language(language: str) -> str:
+    """LanguageTool's language code: a bare ``en`` becomes ``en-US`` (spell-checked)."""
+    return "en-US" if language.lower() == "en" else language
+
+
+def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[list[_Match], int]:
+    """The matches of one chunk's answer as findings in the candidate, and how many were skipped."""
+    doc = ctx.candidate
+    base = span[0]
+    table: list[int] | None = None
+    found: list[_Match] = []
+    skipped = 0
+    for m in answer.get("matches", []):
+        try:
+            offset, length = int(m["offset"]), int(m["length"])
+            rule = m.get("rule") or {}
+            rule_id = str(rule.get("id", ""))
+            category_id = str((rule.get("category") or {}).get("id", ""))
+            issue_type = str(rule.get("issueType", ""))
+            message = str(m.get("message", ""))
+        except (KeyError, TypeError, ValueError):
+            skipped += 1
+            continue
+        if table is None:
+            table = utf16_to_index(doc.text[base : span[1]])
+        if offset < 0 or length <= 0 or offset + length >= len(table):
+            skipped += 1
+            continue
+        start, end = base + table[offset], base + table[offset + length]
+        if end <= start or not _agrees_with_context(m, doc.text[start:end]):
+            skipped += 1
+            continue
+        mqm, severity = mqm_for(rule_id, category_id, issue_type)
+        replacements = [r.get("value", "") for r in m.get("replacements") or [] if isinstance(r, dict)]
+        finding = Finding(
+            code=CODE,
+            rule=rule_id,
+            category=mqm,
+            severity=severity,
+            message=message,
+            side="candidate",
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            sentence=ctx.sentence_at("candidate", start),
+            suggestions=tuple(r for r in replacements[:MAX_SUGGESTIONS] if r),
+            source=SOURCE,
+        )
+        found.append(_Match(finding, category_id, issue_type))
+    return found, skipped
+
+
+def _agrees_with_context(match: dict, text: str) -> bool:
+    """Whether the match's own context shows the same text as our converted span.
+
+    LanguageTool sends ``context.text`` (the error with up to 40 characters around it,
+    newlines as spaces) and ``context.offset`` in it, both in UTF-16 units. Answers
+    without a context (compact mode) are trusted.
+    """
+    context = match.get("context")
+    if not isinstance(context, dict) or "text" not in context:
+        return True
+    try:
+        ctext = str(context["text"])
+        coff = int(context["offset"])
+        clen = int(context.get("length", match["length"]))
+    except (KeyError, TypeError, ValueError):
+        return True
+    table = utf16_to_index(ctext)
+    if coff < 0 or coff + clen >= len(table):
+        return False
+    shown = ctext[table[coff] : table[coff + clen]]
+    return _WS.sub(" ", shown) == _WS.sub(" ", text)
+
+
+def _judged_elsewhere(match: _Match, ctx: CheckContext) -> bool:
+    """Spelling matches the built-in rules already judge (reference words, names, allowed terms)."""
+    if not is_spelling(match.category_id, match.issue_type):
+        return False
+    word = match.finding.text.strip()
+    if not word:
+        return False
+    if word in ctx.allowed_terms or word.casefold() in {t.casefold() for t in ctx.allowed_terms}:
+        return True
+    if _occurs(word, ctx.reference.text, ignore_case=True):
+        return True
+    return word[0].isupper() and _spelled_one_way(word, ctx.candidate.text)
+
+
+def _whole_word(word: str, flags: int = 0) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", flags)
+
+
+def _occurs(word: str, text: str, ignore_case: bool = False) -> bool:
+    return _whole_word(word, re.IGNORECASE if ignore_case else 0).search(text) is not None
+
+
+def _spelled_one_way(name: str, text: str) -> bool:
+    """A name used at least twice in ``text``, every time with exactly this spelling."""
+    uses = _whole_word(name, re.IGNORECASE).findall(text)
+    return len(uses) >= 2 and all(u == name for u in uses)
+
+
+def _same_span(a: Finding, b: Finding) -> bool:
+    if a.side != b.side:
+        return False
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    shorter = min(a.end - a.start, b.end - b.start)
+    return overlap > 0 and overlap * 2 >= shorter

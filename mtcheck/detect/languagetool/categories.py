@@ -1,0 +1,48 @@
+"""Map a LanguageTool match to an MQM category and a severity.
+
+The table is the data file ``categories.tsv`` beside this module (edit it, not the
+code): rows for a rule id, a LanguageTool category id, an ITS issue type, and a default.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("categories.tsv")
+
+#: LanguageTool says "spelling" through its TYPOS category or the misspelling issue type.
+SPELLING_CATEGORIES = frozenset({"TYPOS"})
+SPELLING_ISSUES = frozenset({"misspelling"})
+#: ... and "repeated word/phrase" through the duplication issue type (category MISC).
+REPETITION_CATEGORIES = frozenset({"REPETITIONS"})
+REPETITION_ISSUES = frozenset({"duplication"})
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[tuple[str, str], tuple[str, str]]:
+    """{(kind, id): (mqm category, severity)} from ``categories.tsv``."""
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, key, mqm, severity = line.split("\t")
+        rows[(kind, key)] = (mqm, severity)
+    return rows
+
+
+def mqm_for(rule_id: str, category_id: str, issue_type: str) -> tuple[str, str]:
+    """(MQM category, severity) for a LanguageTool rule id, category id and issue type."""
+    rows = table()
+    for key in (("rule", rule_id), ("category", category_id), ("issueType", issue_type)):
+        if key in rows:
+            return rows[key]
+    return rows[("default", "*")]
+
+
+def is_spelling(category_id: str, issue_type: str) -> bool:
+    return category_id in SPELLING_CATEGORIES or issue_type in SPELLING_ISSUES
+
+
+def is_repetition(category_id: str, issue_type: str) -> bool:
+    return category_id in REPETITION_CATEGORIES or issue_type in REPETITION_ISSUES
