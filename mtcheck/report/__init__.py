@@ -19,6 +19,7 @@ from mtcheck.types import Report
 EMITTERS: dict[str, str] = {
     "json": "mtcheck.report.json",
     "text": "mtcheck.report.text",
+    "html": "mtcheck.report.html",
 }
 
 
