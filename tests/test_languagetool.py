@@ -218,7 +218,7 @@ def test_astral_characters_before_a_match(tmp_path):
     assert raw["matches"][0]["offset"] == 40
     assert found["meets"].start == text.index("meets")
     assert found[" ."].start == text.index(" .")
-    assert (repeat.rule, repeat.category) == ("ENGLISH_WORD_REPEAT_RULE", "Fluency/Grammar")
+    assert (repeat.rule, repeat.category) == ("ENGLISH_WORD_REPEAT_RULE", "Fluency/Duplication")
     assert found[" ."].category == "Fluency/Punctuation"
 
 
@@ -347,24 +347,31 @@ def test_second_run_is_answered_from_the_disk_cache(tmp_path):
 # -- merging with the built-in rules ---------------------------------------------------
 
 
-def _finding(code, start, end, text, source="mtcheck"):
-    return Finding(code, "r", "Fluency/Spelling", "minor", "m", "candidate", start, end, text, 0, (), source)
+def _finding(code, start, end, text, category="Fluency/Spelling", source="mtcheck"):
+    return Finding(code, "r", category, "minor", "m", "candidate", start, end, text, 0, (), source)
 
 
 def test_merge_reports_a_span_once():
-    text = "They met the the envoy and biggestists spoke."
-    lt_repeat = _finding("LT", 9, 16, "the the", "languagetool")
-    lt_word = _finding("LT", 27, 38, "biggestists", "languagetool")
-    lt_other = _finding("LT", 39, 44, "spoke", "languagetool")
-    builtin_dup = _finding("MT101", 13, 16, "the")  # the second "the"
-    builtin_word = _finding("MT102", 27, 38, "biggestists")
-    for f in (lt_repeat, lt_word, lt_other, builtin_dup, builtin_word):
+    text = "They met the the envoy and biggestists spoke at lenght with reverse channel aides."
+    dup, lt = "Fluency/Duplication", "languagetool"
+    lt_repeat = _finding("LT", 9, 16, "the the", dup, lt)
+    lt_word = _finding("LT", 27, 38, "biggestists", "Fluency/Spelling", lt)
+    lt_other = _finding("LT", 48, 54, "lenght", "Fluency/Spelling", lt)
+    lt_in_long = _finding("LT", 60, 67, "reverse", "Fluency/Grammar", lt)
+    builtin_dup = _finding("MT101", 13, 16, "the", dup)  # the second "the"
+    builtin_word = _finding("MT111", 27, 38, "biggestists", "Fluency/Spelling")
+    builtin_long = _finding("MT205", 39, 81, "spoke at lenght with reverse channel aides", "Accuracy/Mistranslation")
+    for f in (lt_repeat, lt_word, lt_other, lt_in_long, builtin_dup, builtin_word, builtin_long):
         assert text[f.start : f.end] == f.text
-    merged = merge_grammar([builtin_dup, builtin_word], [lt_repeat, lt_word, lt_other])
-    assert merged == [builtin_dup, builtin_word, lt_other]
+    merged = merge_grammar([builtin_dup, builtin_word, builtin_long], [lt_repeat, lt_word, lt_other, lt_in_long])
+    # Same words, or same category: once. Inside a long span of another kind: kept.
+    assert merged == [builtin_dup, builtin_word, builtin_long, lt_other, lt_in_long]
     # A built-in finding on the reference side never hides a candidate one.
     ref_side = replace(builtin_word, side="reference")
     assert lt_word in merge_grammar([ref_side], [lt_word])
+    # Same words, different category (a non-word vs. a terminology rule): still once.
+    term = _finding("MT401", 27, 38, "biggestists", "Terminology/Inconsistent use of terminology")
+    assert merge_grammar([term], [lt_word]) == [term]
 
 
 # -- end to end: the pipeline and the CLI on the fixture pair -----------------------------

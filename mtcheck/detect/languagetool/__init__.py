@@ -20,8 +20,8 @@ Dropped on purpose
     the reference, on an allowed term, or on a capitalised name used at least twice in
     the candidate and always spelled the same way: the built-in rules judge names
     against the reference and for consistency. :func:`merge_grammar` drops a LanguageTool
-    finding that overlaps a built-in finding by at least half of the shorter span (same
-    span flagged twice, e.g. a duplicated word or a non-word): the built-in one stays.
+    finding that flags the same span as a built-in finding (a non-word, a duplicated
+    word): the built-in one stays. See :func:`merge_grammar` for "same span".
 
 Options (``Settings.rule_options["LT"]``)
     ``timeout`` seconds per request (30); ``chunk_chars`` largest request in UTF-16 units
@@ -159,9 +159,12 @@ def preflight(settings: Settings) -> None:
 def merge_grammar(builtin: list[Finding], grammar: list[Finding]) -> list[Finding]:
     """Built-in findings plus the LanguageTool findings that flag something new.
 
-    A LanguageTool finding is dropped when a built-in finding on the same side overlaps
-    it by at least half of the shorter of the two spans. The result is in document
-    order, like :func:`mtcheck.detect.run_rules`.
+    A LanguageTool finding is dropped when a built-in finding on the same side flags the
+    same span: they overlap by at least half of the longer span (the same words), or
+    they have the same MQM category and overlap by at least half of the shorter span
+    ("the the" from LanguageTool and the second "the" from the duplicated-word rule).
+    A grammar slip inside a long accuracy span of another kind is kept. The result is in
+    document order, like :func:`mtcheck.detect.run_rules`.
     """
     kept = [g for g in grammar if not any(_same_span(g, b) for b in builtin)]
     merged = [*builtin, *kept]
@@ -293,5 +296,9 @@ def _same_span(a: Finding, b: Finding) -> bool:
     if a.side != b.side:
         return False
     overlap = min(a.end, b.end) - max(a.start, b.start)
-    shorter = min(a.end - a.start, b.end - b.start)
-    return overlap > 0 and overlap * 2 >= shorter
+    if overlap <= 0:
+        return False
+    lengths = (a.end - a.start, b.end - b.start)
+    if overlap * 2 >= max(lengths):
+        return True
+    return a.category == b.category and overlap * 2 >= min(lengths)
