@@ -129,7 +129,7 @@ def _reflow(text: str) -> str:
             else:
                 lines.append(line)
         paragraphs.append("\n".join(lines))
-    return "\n\n".join(paragraphs)
+    return re.sub(r"``([^`]+)``", r"\1", "\n\n".join(paragraphs))  # reST literals
 
 
 def rule_help(code: str) -> dict[str, str] | None:
@@ -280,6 +280,18 @@ def _context(doc: dict, index: int) -> str:
     return sentences[index]["text"] if 0 <= index < len(sentences) else ""
 
 
+def _thresholds(settings: dict) -> list[str]:
+    """The gate's thresholds of this run, in words."""
+    out = []
+    if settings.get("fail_on"):
+        out.append(f"fail on any {settings['fail_on']} finding or worse")
+    if settings.get("max_penalty") is not None:
+        out.append(f"penalty at most {settings['max_penalty']:g} per 1,000 words")
+    if settings.get("min_quality") is not None:
+        out.append(f"quality at least {settings['min_quality']:g}")
+    return out
+
+
 def _count(items, key) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:
@@ -389,6 +401,7 @@ def page_model(report: Report) -> dict:
         "rule_names": rule_names,
         "rules": rules,
         "aligned_pairs": aligned_pairs,
+        "thresholds": _thresholds(data["settings"]),
         # the pipeline's notice usually quotes the reason already
         "show_reason": bool(data["parallel"]["reason"])
         and not any(data["parallel"]["reason"] in n for n in data["notices"]),
