@@ -202,6 +202,12 @@ def test_fixture_pair_gives_grammar_findings(tmp_path):
     assert (found["happens"].rule, found["happens"].category) == ("MD_BASEFORM", "Fluency/Grammar")
     assert found["happens"].start == cand.index('happens"')
 
+    # An allowed term is never flagged (the same server again: answered from the cache).
+    allowed = replace(ctx, allowed_terms=frozenset({"sybiha"}))
+    findings, backend = check_grammar(allowed, settings(tmp_path, lt.url))
+    assert "from the cache" in backend.how
+    assert {f.text for f in findings} == {"biggestists", "happens", "have been part"}
+
 
 def test_astral_characters_before_a_match(tmp_path):
     text = text_of("emoji")

@@ -34,6 +34,7 @@ Options (``Settings.rule_options["LT"]``)
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from mtcheck.cache import cache_dir
@@ -58,6 +59,7 @@ DEFAULTS = {
 }
 MAX_SUGGESTIONS = 5
 _WS = re.compile(r"\s")
+_WORD = re.compile(r"\w+")
 
 
 class GrammarUnavailableError(RuntimeError):
@@ -124,7 +126,8 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
         found, bad = _locate(ctx, answers[span], span)
         matches.extend(found)
         skipped += bad
-    findings = [m.finding for m in matches if not _judged_elsewhere(m, ctx)]
+    words = _Words(ctx) if matches else None
+    findings = [m.finding for m in matches if not (words and words.judged_elsewhere(m))]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
 
     how = target.how
@@ -264,32 +267,42 @@ def _agrees_with_context(match: dict, text: str) -> bool:
     return _WS.sub(" ", shown) == _WS.sub(" ", text)
 
 
-def _judged_elsewhere(match: _Match, ctx: CheckContext) -> bool:
-    """Spelling matches the built-in rules already judge (reference words, names, allowed terms)."""
-    if not is_spelling(match.category_id, match.issue_type):
-        return False
-    word = match.finding.text.strip()
-    if not word:
-        return False
-    if word in ctx.allowed_terms or word.casefold() in {t.casefold() for t in ctx.allowed_terms}:
-        return True
-    if _occurs(word, ctx.reference.text, ignore_case=True):
-        return True
-    return word[0].isupper() and _spelled_one_way(word, ctx.candidate.text)
+class _Words:
+    """Word counts of the reference and candidate, built once per run for the spelling filter."""
+
+    def __init__(self, ctx: CheckContext):
+        self.allowed = {t.casefold() for t in ctx.allowed_terms}
+        self.reference = {w.casefold() for w in _WORD.findall(ctx.reference.text)}
+        self.exact = Counter(_WORD.findall(ctx.candidate.text))
+        self.folded = Counter(w.casefold() for w in self.exact.elements())
+        self.ctx = ctx
+
+    def in_reference(self, word: str) -> bool:
+        if _WORD.fullmatch(word):
+            return word.casefold() in self.reference
+        return _whole_word(word, re.IGNORECASE).search(self.ctx.reference.text) is not None
+
+    def spelled_one_way(self, name: str) -> bool:
+        """A name used at least twice in the candidate, every time with exactly this spelling."""
+        if _WORD.fullmatch(name):
+            return self.exact[name] >= 2 and self.exact[name] == self.folded[name.casefold()]
+        uses = _whole_word(name, re.IGNORECASE).findall(self.ctx.candidate.text)
+        return len(uses) >= 2 and all(u == name for u in uses)
+
+    def judged_elsewhere(self, match: _Match) -> bool:
+        """Spelling matches the built-in rules already judge (reference words, names, allowed terms)."""
+        if not is_spelling(match.category_id, match.issue_type):
+            return False
+        word = match.finding.text.strip()
+        if not word:
+            return False
+        if word.casefold() in self.allowed or self.in_reference(word):
+            return True
+        return word[0].isupper() and self.spelled_one_way(word)
 
 
 def _whole_word(word: str, flags: int = 0) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", flags)
-
-
-def _occurs(word: str, text: str, ignore_case: bool = False) -> bool:
-    return _whole_word(word, re.IGNORECASE if ignore_case else 0).search(text) is not None
-
-
-def _spelled_one_way(name: str, text: str) -> bool:
-    """A name used at least twice in ``text``, every time with exactly this spelling."""
-    uses = _whole_word(name, re.IGNORECASE).findall(text)
-    return len(uses) >= 2 and all(u == name for u in uses)
 
 
 def _same_span(a: Finding, b: Finding) -> bool:
