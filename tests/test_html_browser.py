@@ -94,16 +94,11 @@ def opened(browser):
 
 
 @pytest.fixture(scope="module")
-def fixture_page(request, tmp_path_factory):
+def fixture_page(encoder, tmp_path_factory):
     """The demo's page for the fixture pair, from the real pipeline."""
-    from mtcheck.align.embed import Encoder
     from mtcheck.pipeline import run_check
     from mtcheck.settings import Settings
 
-    try:
-        encoder = request.getfixturevalue("encoder")
-    except pytest.FixtureLookupError:
-        encoder = Encoder()
     report = run_check(str(REF), str(CAND), Settings(grammar=False), encoder)
     for doc, path in ((report.reference, REF), (report.candidate, CAND)):
         doc.path = str(path.relative_to(ROOT))  # as the demo shows them
@@ -236,6 +231,22 @@ def test_keyboard_moves_focus_from_finding_to_finding(demo_page, opened):
     assert focused_text() == "MARK:in Istanbul in Istanbul"  # wrapped past the hidden one
     page.keyboard.press("Escape")
     assert page.locator("#pop").is_hidden()
+    assert o.clean(), (o.console, o.errors)
+
+
+def test_findings_list_and_strip_jump_to_the_sentence(demo_page, opened):
+    o = opened(demo_page[0])
+    page = o.page
+
+    def focused_text():
+        return page.evaluate("document.activeElement.tagName + ':' + document.activeElement.textContent")
+
+    page.locator("li.finding", has_text="biggestists").locator("button.jump").click()
+    assert focused_text() == "MARK:biggestists"
+    assert "current-row" in page.locator("tr", has_text="biggestists").get_attribute("class")
+    assert "MT104" in page.locator("#pop").inner_text()
+    page.locator("#strip .tick").first.click()
+    assert focused_text() == "MARK:in Istanbul in Istanbul"
     assert o.clean(), (o.console, o.errors)
 
 
