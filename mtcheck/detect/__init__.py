@@ -14,7 +14,16 @@ from mtcheck.types import Finding
 
 #: Modules defining rules, imported on first use. Each exposes ``RULES``: a list of
 #: Rule subclasses. Add a module here to add rules.
-RULE_MODULES: tuple[str, ...] = ()
+RULE_MODULES: tuple[str, ...] = (
+    "mtcheck.detect.rules.repetition",
+    "mtcheck.detect.rules.spelling",
+    "mtcheck.detect.rules.calques",
+    "mtcheck.detect.rules.consistency",
+    "mtcheck.detect.rules.numbers",
+    "mtcheck.detect.rules.entities",
+    "mtcheck.detect.rules.support",
+    "mtcheck.detect.rules.omission",
+)
 
 
 class UnknownRuleError(ValueError):

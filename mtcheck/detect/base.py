@@ -34,6 +34,8 @@ class CheckContext:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Terms (names) that must never be flagged, e.g. from the config's allowed terms.
     allowed_terms: frozenset[str] = frozenset()
+    #: One-line notes rules leave for the report (e.g. an optional rule skipped).
+    notices: list[str] = field(default_factory=list)
 
     def aligned_pairs(self) -> Iterable[tuple[Bead, str, str, int, int]]:
         """Yield (bead, reference text, candidate text, ref start, cand start) of aligned beads.
@@ -50,6 +52,17 @@ class CheckContext:
             c0, c1 = cs[0].start, cs[-1].end
             yield bead, self.reference.text[r0:r1], self.candidate.text[c0:c1], r0, c0
 
+    def aligned_reference(self, cand_sentence: int) -> str | None:
+        """Text of the reference sentences aligned with candidate sentence ``cand_sentence``.
+
+        ``None`` when the sentence is in no aligned bead.
+        """
+        for bead in self.beads:
+            if bead.aligned and cand_sentence in bead.candidate:
+                rs = [self.reference.sentences[i] for i in bead.reference]
+                return self.reference.text[rs[0].start : rs[-1].end]
+        return None
+
     def sentence_at(self, side: str, offset: int) -> int:
         """Index of the sentence of ``side`` that contains character ``offset``."""
         doc = self.candidate if side == "candidate" else self.reference
@@ -61,6 +74,10 @@ class CheckContext:
             if offset < s.start:
                 return s.index
         return doc.sentences[-1].index if doc.sentences else 0
+
+
+class RuleError(RuntimeError):
+    """A rule cannot run as configured (e.g. a bad model path): one line, exit 2."""
 
 
 class Rule:
@@ -76,6 +93,11 @@ class Rule:
     status: ClassVar[str] = "stable"
     #: Default option values; overridable per run through CheckContext.options.
     defaults: ClassVar[dict[str, Any]] = {}
+    #: Texts the rule must flag / must not flag (proselint-style; run by the tests).
+    #: Each is a candidate string (checked with an empty reference) or a
+    #: ``(reference, candidate)`` pair (aligned as one bead, see mtcheck.detect.adhoc).
+    examples_flag: ClassVar[tuple] = ()
+    examples_pass: ClassVar[tuple] = ()
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:  # pragma: no cover
         raise NotImplementedError

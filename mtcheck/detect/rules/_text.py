@@ -1,0 +1,146 @@
+"""Shared text helpers of the rules: word tokens with offsets, data files, lexicons.
+
+Lexicons (wordfreq, the Hunspell en_US dictionary that spylls ships) load lazily and
+once per process. Data files live in ``mtcheck/detect/data``; lines starting with ``#``
+are comments.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: A word: letters, optionally joined by an apostrophe or hyphen ("don't", "full-scale").
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*")
+#: A word or a number ("1,000", "12:30"), for rules that compare token sequences.
+TOKEN_RE = re.compile(WORD_RE.pattern + r"|\d+(?:[.,:]\d+)*")
+#: Quoted passages (straight or curly double quotes).
+QUOTE_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|«[^»\n]*»")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    sentence: int  # index of the sentence in the document
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def doc_tokens(doc, pattern: re.Pattern = WORD_RE) -> list[Token]:
+    """Word tokens of a Document, sentence by sentence, with document offsets."""
+    out: list[Token] = []
+    for s in doc.sentences:
+        for m in pattern.finditer(s.text):
+            out.append(Token(m.group(), s.start + m.start(), s.start + m.end(), s.index))
+    return out
+
+
+def text_tokens(
+    text: str, base: int = 0, sentence: int = 0, pattern: re.Pattern = WORD_RE
+) -> list[Token]:
+    return [
+        Token(m.group(), base + m.start(), base + m.end(), sentence)
+        for m in pattern.finditer(text)
+    ]
+
+
+def count_sequence(tokens: list[str], seq: list[str]) -> int:
+    """How often the token sequence ``seq`` occurs in ``tokens`` (lower-cased lists)."""
+    n = len(seq)
+    return sum(tokens[k : k + n] == seq for k in range(len(tokens) - n + 1))
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in QUOTE_RE.finditer(text)]
+
+
+def in_spans(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= offset < b for a, b in spans)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: "Erdoğan" -> "erdogan"."""
+    nfkd = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower().replace("’", "'")
+
+
+def sentence_initial(tok: Token, doc) -> bool:
+    """True when no word precedes ``tok`` in its sentence (quotes/brackets aside)."""
+    s = doc.sentences[tok.sentence]
+    return not WORD_RE.search(doc.text[s.start : tok.start]) and not any(
+        c.isdigit() for c in doc.text[s.start : tok.start]
+    )
+
+
+# -- data files -------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def word_list(name: str) -> frozenset[str]:
+    """A one-entry-per-line data file as a lower-cased set."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        ln.strip().lower() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")
+    )
+
+
+@lru_cache(maxsize=None)
+def csv_rows(name: str) -> tuple[dict[str, str], ...]:
+    """A CSV data file (header row, ``#`` comment lines allowed) as dicts."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    body = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return tuple(
+        {k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(body)
+    )
+
+
+def function_words() -> frozenset[str]:
+    return word_list("function_words.txt")
+
+
+def is_function_word(word: str) -> bool:
+    return word.lower().replace("’", "'") in function_words()
+
+
+# -- lexicons ---------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def hunspell():
+    """The Hunspell en_US dictionary (SCOWL) shipped with spylls."""
+    from spylls.hunspell import Dictionary
+
+    return Dictionary.from_files("en_US")
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """wordfreq Zipf frequency of a word in English (0 when unseen)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=65536)
+def hunspell_knows(word: str) -> bool:
+    return hunspell().lookup(word)
+
+
+def is_known_word(word: str, min_zipf: float = 1.0) -> bool:
+    """A word of English per wordfreq (at ``min_zipf``) or Hunspell, or a compound of such."""
+    w = word.replace("’", "'")
+    if zipf(w.lower()) >= min_zipf or hunspell_knows(w) or hunspell_knows(w.lower()):
+        return True
+    if "-" in w:
+        return all(is_known_word(p, min_zipf) for p in w.split("-") if p)
+    return w.lower() in word_list("lexicon_extra.txt")

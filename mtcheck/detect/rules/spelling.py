@@ -1,0 +1,287 @@
+"""Garbled terms, non-words and misspellings in the candidate (MT111, MT112).
+
+Lexicons: wordfreq (word frequencies from many sources, Zipf scale) and the Hunspell
+en_US dictionary (SCOWL) that spylls ships; spylls also makes the suggestions. Both
+load lazily, once per process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mtcheck.detect.base import CheckContext, Rule
+from mtcheck.detect.rules._text import (
+    Token,
+    doc_tokens,
+    fold,
+    hunspell,
+    hunspell_knows,
+    sentence_initial,
+    word_list,
+    zipf,
+)
+from mtcheck.types import Finding
+
+_POSSESSIVE = ("'s", "’s", "'", "’")
+
+
+def _base(word: str) -> str:
+    for end in _POSSESSIVE:
+        if word.endswith(end) and len(word) > len(end) + 1:
+            return word[: -len(end)]
+    return word
+
+
+def _known(word: str, min_zipf: float) -> bool:
+    """Hunspell knows it, wordfreq has seen it often enough, or the user listed it."""
+    if hunspell_knows(word) or hunspell_knows(word.lower()):
+        return True
+    if zipf(word.lower()) >= min_zipf:
+        return True
+    return word.lower() in word_list("lexicon_extra.txt")
+
+
+@lru_cache(maxsize=1)
+def _affixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    items = word_list("affixes.txt")
+    suffixes = sorted((a[1:] for a in items if a.startswith("-")), key=len, reverse=True)
+    prefixes = sorted((a[:-1] for a in items if a.endswith("-")), key=len, reverse=True)
+    return tuple(suffixes), tuple(prefixes)
+
+
+def _stem_word(stem: str) -> bool:
+    return len(stem) >= 3 and (hunspell_knows(stem) or zipf(stem) >= 3.0)
+
+
+def morphology(word: str) -> tuple[str, list[str]] | None:
+    """A real stem plus affixes for a non-word: "biggestists" -> ("biggest", ["-ists"])."""
+    suffixes, prefixes = _affixes()
+    w = word.lower()
+    best: tuple[str, list[str]] | None = None
+
+    def search(stem: str, affixes: list[str], depth: int) -> None:
+        nonlocal best
+        if affixes and _stem_word(stem):
+            if best is None or len(stem) > len(best[0]):
+                best = (stem, affixes)
+            return
+        if depth == 3:
+            return
+        for s in suffixes:
+            if stem.endswith(s) and len(stem) - len(s) >= 3:
+                search(stem[: -len(s)], ["-" + s, *affixes], depth + 1)
+        for p in prefixes:
+            if stem.startswith(p) and len(stem) - len(p) >= 3:
+                search(stem[len(p) :], [p + "-", *affixes], depth + 1)
+
+    search(w, [], 0)
+    return best
+
+
+def _skip(ctx: CheckContext, tok: Token, reference_words: set[str]) -> bool:
+    word = _base(tok.text)
+    if len(word) < 3 or word.isupper() or any(c.isdigit() for c in word):
+        return True
+    if fold(word) in reference_words or fold(tok.text) in reference_words:
+        return True
+    allowed = {fold(t) for t in ctx.allowed_terms}
+    return fold(word) in allowed or fold(tok.text) in allowed
+
+
+def _reference_words(ctx: CheckContext) -> set[str]:
+    from mtcheck.detect.rules._text import text_tokens
+
+    return {fold(t.text) for t in text_tokens(ctx.reference.text)} | {
+        fold(_base(t.text)) for t in text_tokens(ctx.reference.text)
+    }
+
+
+def _suggest(word: str, limit: int) -> list[str]:
+    out: list[str] = []
+    for s in hunspell().suggest(word):
+        if " " in s or s.lower() == word.lower():
+            continue
+        out.append(s)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _parts(tok: Token) -> list[tuple[str, int]]:
+    """(part, offset) of a hyphenated token's parts, the token itself otherwise."""
+    word = _base(tok.text)
+    if "-" not in word:
+        return [(word, tok.start)]
+    out, at = [], tok.start
+    for p in word.split("-"):
+        out.append((p, at))
+        at += len(p) + 1
+    return out
+
+
+class NonWord(Rule):
+    """A token that is not a word of English: a garbled term.
+
+    What it does
+    ------------
+    Flags a lower-case word that neither the Hunspell en_US dictionary (shipped with
+    spylls) nor wordfreq knows (Zipf frequency below ``min_zipf``, i.e. practically never
+    seen in English text), such as "biggestists". When the token is a real stem plus
+    affixes that cannot combine, the message says so ("biggest" + "-ists") and the
+    finding is ``garbled_severity``. Suggestions come from Hunspell (spylls).
+
+    Why it matters
+    --------------
+    A garbled term is a word the machine translation system invented; the reader cannot
+    recover the meaning ("demands of its biggestists" for "maximalist demands").
+
+    Names are not garbled terms: a capitalized word inside a sentence is skipped (Umerov,
+    Sybiha, Pokrovsk, Chasiv Yar), and so is any word that appears in the reference or in
+    the allowed terms. A capitalized sentence-initial word is flagged only when it has
+    the stem-plus-affixes shape. Can't catch: a garbled word that happens to be a real
+    word ("reverse channel": see MT301), a misspelling that wordfreq has seen often
+    (see MT112).
+
+    Example
+    -------
+    "Russia would not back off the demands of its biggestists." -> "biggestists"
+    ("biggest" + "-ists"), suggestions "biggest", "bigamists".
+
+    Options
+    -------
+    min_zipf (float, 1.0): words seen at least this often in wordfreq are words.
+    garbled_severity (str, "major"): severity when a stem plus affixes is found.
+    max_suggestions (int, 3): spelling suggestions per finding.
+    """
+
+    code = "MT111"
+    name = "non-word"
+    category = "Fluency/Spelling"
+    severity = "minor"
+    defaults = {"min_zipf": 1.0, "garbled_severity": "major", "max_suggestions": 3}
+    examples_flag = (
+        "Russia would not back off the demands of its biggestists.",
+        "The ministry said the talks were unconstructivenessly slow.",
+        "Biggestists demands were rejected.",
+    )
+    examples_pass = (
+        "Defense Minister Rustem Umerov met Andriy Sybiha and Andriy Yermak in Kyiv.",
+        "Russian forces advanced near Pokrovsk, Toretsk and Chasiv Yar.",
+        "Crimean Tatar negotiator Umerov joined the full-scale talks.",
+        ("The delegation met in Erbil with Kurdish officials of the KRG.",
+         "The delegation met in erbil with the KRG officials."),
+        "Ukraine's air force said one of its F-16 fighters was lost.",
+    )
+
+    def check(self, ctx: CheckContext) -> Iterable[Finding]:
+        min_zipf = self.option(ctx, "min_zipf")
+        n_sugg = self.option(ctx, "max_suggestions")
+        ref_words = _reference_words(ctx)
+        for tok in doc_tokens(ctx.candidate):
+            if _skip(ctx, tok, ref_words):
+                continue
+            for part, at in _parts(tok):
+                if len(part) < 3 or _known(part, min_zipf):
+                    continue
+                initial = at == tok.start and sentence_initial(tok, ctx.candidate)
+                if part[:1].isupper() and not initial:
+                    continue  # a name
+                morph = morphology(part)
+                if part[:1].isupper() and morph is None:
+                    continue  # sentence-initial, maybe a name
+                end = at + len(part)
+                if morph:
+                    stem, affixes = morph
+                    how = " + ".join([f'"{stem}"', *(f'"{a}"' for a in affixes)])
+                    msg = f'"{part}" is not an English word: {how} do not combine.'
+                    sev = self.option(ctx, "garbled_severity")
+                else:
+                    msg = f'"{part}" is not an English word.'
+                    sev = None
+                yield self.finding(
+                    ctx, at, end, msg, suggestions=_suggest(part, n_sugg), severity=sev
+                )
+
+
+class Misspelling(Rule):
+    """A word Hunspell rejects that is a known misspelling of a much more common word.
+
+    What it does
+    ------------
+    Flags a lower-case word that the Hunspell en_US dictionary rejects but that wordfreq
+    has seen (Zipf frequency from MT111's ``min_zipf`` up to ``max_zipf``), when Hunspell
+    suggests a single word at least ``min_gain`` Zipf points more frequent: "goverment"
+    -> "government", "recieve" -> "receive", within ``max_edits`` edits. New words that Hunspell lacks but that have
+    no much more frequent look-alike ("livestream", "cyberattack") are not flagged.
+
+    Why it matters
+    --------------
+    Misspellings look careless and undermine trust in the whole article.
+
+    Names (capitalized words), words in the reference and allowed terms are skipped.
+    Can't catch: a misspelling that is itself a word ("there" for "their").
+
+    Example
+    -------
+    "The goverment will recieve the delegation." -> "goverment" (government),
+    "recieve" (receive).
+
+    Options
+    -------
+    max_zipf (float, 3.0): words more frequent than this are never flagged.
+    min_gain (float, 1.5): how much more frequent (Zipf) the suggestion must be.
+    max_edits (int, 2): most edits (Damerau-Levenshtein) from the word to the suggestion.
+    """
+
+    code = "MT112"
+    name = "misspelling"
+    category = "Fluency/Spelling"
+    severity = "minor"
+    defaults = {"max_zipf": 3.0, "min_gain": 1.5, "max_edits": 2}
+    examples_flag = ("The goverment will recieve the delegation on Friday.",)
+    examples_pass = (
+        "The ministry will livestream the talks after the cyberattack.",
+        "Officials met at the flashpoint city on the frontline.",
+        "Zelensky met Erdogan in Ankara.",
+    )
+
+    def check(self, ctx: CheckContext) -> Iterable[Finding]:
+        max_zipf = self.option(ctx, "max_zipf")
+        gain = self.option(ctx, "min_gain")
+        max_edits = self.option(ctx, "max_edits")
+        floor = ctx.options.get("MT111", {}).get("min_zipf", NonWord.defaults["min_zipf"])
+        ref_words = _reference_words(ctx)
+        for tok in doc_tokens(ctx.candidate):
+            if _skip(ctx, tok, ref_words):
+                continue
+            for part, at in _parts(tok):
+                if len(part) < 3 or part[:1].isupper() or hunspell_knows(part):
+                    continue
+                z = zipf(part.lower())
+                if not floor <= z < max_zipf:
+                    continue
+                suggestions = _suggest(part, 3)
+                if any(s.replace("-", "").lower() == part.lower() for s in suggestions):
+                    continue  # a compound Hunspell writes with a hyphen ("mouthparts")
+                best = [
+                    s
+                    for s in suggestions
+                    if "-" not in s
+                    and s[:1].islower()
+                    and DamerauLevenshtein.distance(s.lower(), part.lower()) <= max_edits
+                    and zipf(s.lower()) >= z + gain
+                ]
+                if best:
+                    yield self.finding(
+                        ctx,
+                        at,
+                        at + len(part),
+                        f'"{part}" looks misspelled; did you mean "{best[0]}"?',
+                        suggestions=best[:1],
+                    )
+
+
+RULES = [NonWord, Misspelling]

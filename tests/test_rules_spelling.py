@@ -1,0 +1,80 @@
+"""Garbled terms, non-words and misspellings (MT111, MT112)."""
+
+import pytest
+
+from mtcheck.detect.adhoc import context_from_texts, run_example
+from mtcheck.detect.rules.spelling import Misspelling, NonWord, morphology
+
+FLAG = [
+    (NonWord, "Russia would not back off the demands of its biggestists.", "biggestists"),
+    (NonWord, "The sides held unconstructivenessly long talks.", "unconstructivenessly"),
+    (NonWord, "Biggestists demands were rejected.", "Biggestists"),
+    (NonWord, "They spoke of the qwzrtly plan.", "qwzrtly"),
+    (NonWord, "The lower-teamists met.", "teamists"),
+    (Misspelling, "The goverment said so.", "goverment"),
+    (Misspelling, "They will recieve the envoy.", "recieve"),
+]
+
+PASS = [
+    (NonWord, "Defense Minister Rustem Umerov met Andriy Sybiha and Andriy Yermak in Kyiv."),
+    (NonWord, "Russian forces advanced near Pokrovsk, Toretsk and Chasiv Yar."),
+    (NonWord, "Medinsky led the Russian delegation; Zelenskyy met Erdoğan."),
+    (NonWord, "Umerov, a Crimean Tatar, joined the full-scale talks."),
+    (NonWord, "Ukraine's air force said one of its F-16 fighters was lost near the 1,000-km front."),
+    (NonWord, "NATO and the EU said the Kremlin's demands were maximalist."),
+    (NonWord, "Russians' hopes rose; the Ukrainians’ fell."),
+    (Misspelling, "The ministry will livestream the talks after the cyberattack."),
+    (Misspelling, "Officials met at the flashpoint city on the frontline."),
+    (Misspelling, "Long mouthparts let the insects reach the nectar."),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "flagged"), FLAG)
+def test_flags(rule, text, flagged):
+    findings = run_example(rule, text)
+    assert [f.text for f in findings] == [flagged]
+    assert text[findings[0].start : findings[0].end] == flagged
+
+
+@pytest.mark.parametrize(("rule", "text"), PASS)
+def test_passes(rule, text):
+    assert run_example(rule, text) == []
+
+
+def test_garbled_term_has_morphology_hint_suggestions_and_is_major():
+    (f,) = run_example(NonWord, "Russia would not back off the demands of its biggestists.")
+    assert '"biggest"' in f.message and '"-ists"' in f.message
+    assert f.severity == "major"
+    assert "biggest" in f.suggestions
+    assert f.category == "Fluency/Spelling"
+
+
+def test_plain_non_word_is_minor():
+    (f,) = run_example(NonWord, "They spoke of the qwzrtly plan.")
+    assert f.severity == "minor"
+    assert "do not combine" not in f.message
+
+
+def test_morphology():
+    assert morphology("biggestists") == ("biggest", ["-ists"])
+    assert morphology("qwzrtly") is None
+
+
+def test_words_of_the_reference_are_never_flagged():
+    ref = "The wexlerite deposits were found."
+    cand = "Wexlerite is rare; the wexlerite deposits were found."
+    assert run_example(NonWord, (ref, cand)) == []
+    assert [f.text for f in run_example(NonWord, cand)] == ["wexlerite"]
+
+
+def test_allowed_terms_are_never_flagged():
+    text = "The wexlerite deposits were found."
+    ctx = context_from_texts("", text, allowed_terms=frozenset({"Wexlerite"}))
+    assert list(NonWord().check(ctx)) == []
+
+
+def test_lexicon_threshold_is_an_option():
+    text = "Her maximalists demands were rejected."  # wordfreq has seen "maximalists" (Zipf ~1.5)
+    assert run_example(NonWord, text) == []
+    ctx = context_from_texts("", text, options={"MT111": {"min_zipf": 2.0}})
+    assert [f.text for f in NonWord().check(ctx)] == ["maximalists"]
