@@ -333,3 +333,20 @@ def test_index_is_sortable_escaped_and_links_pairs(report):
     assert len(heads) == 10
     assert "2 failed" not in html and "1 passed, 1 failed, 1 could not be checked" in html
     assert "r.txt: file is empty" in html
+
+
+def test_reference_side_findings_are_highlighted_in_the_left_column():
+    rep = make_report(CLEAN, GARBLED, [{"code": "MT204", "text": "Putin", "side": "reference", "severity": "minor"}])
+    html = render(rep)
+    row = html.split('id="row-2"', 1)[1].split("</tr>", 1)[0]
+    ref_cell = row.split('<td class="ref">', 1)[1].split("</td>", 1)[0]
+    assert '<mark class="hl sev-minor" data-ids="0" tabindex="0">Putin</mark>' in ref_cell
+    (f,) = Page(html).data()["findings"]
+    assert f["side"] == "reference" and f["row"] == 2 and f["context"] == "Putin will not attend."
+
+
+def test_a_span_across_two_sentences_is_highlighted_in_both():
+    rep = make_report(CLEAN, GARBLED, [{"code": "MT205", "text": "12:30. Moscow", "severity": "minor"}])
+    page = Page(render(rep))
+    assert [body for a, body in page.marks] == ["12:30.", "Moscow"]
+    assert [a["tabindex"] for a, _ in page.marks] == ["0", "-1"]

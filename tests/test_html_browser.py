@@ -200,7 +200,12 @@ def test_filter_hides_and_shows_findings_with_counts_updating(demo_page, opened)
     assert shown.inner_text() == "0"
     assert page.locator("[data-facet=severity] [data-count=minor]").inner_text() == "0"
     page.locator("[data-facet=severity] input[value=critical]").check()
+    page.locator("#only-findings").check()  # rows 1, 2 and 4 have findings; row 3 has none
+    assert page.locator("tbody tr:visible").count() == 1  # only the critical one's row
     page.locator("[data-facet=category] input[value=fluency]").check()
+    assert page.locator("tbody tr:visible").count() == 3
+    page.locator("#only-findings").uncheck()
+    assert page.locator("tbody tr:visible").count() == 4
     assert shown.inner_text() == "3"
     assert page.locator("li.finding:visible").count() == 3
     assert o.clean(), (o.console, o.errors)

@@ -348,8 +348,14 @@ def page_model(report: Report) -> dict:
     severity = {f["id"]: f["severity"] for f in findings}
     spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
     for f in findings:
-        if f["sentence_index"] is not None:
-            spans.setdefault((f["side"], f["sentence_index"]), []).append((f["start"], f["end"], f["id"]))
+        # a span crossing a sentence boundary is highlighted in each sentence it touches
+        touched = [
+            s["index"]
+            for s in docs[f["side"]]["sentences"]
+            if f["start"] < s["end"] and f["end"] > s["start"]
+        ] or ([f["sentence_index"]] if f["sentence_index"] is not None else [])
+        for i in touched:
+            spans.setdefault((f["side"], i), []).append((f["start"], f["end"], f["id"]))
 
     def sentence_view(side: str, i: int) -> dict:
         s = docs[side]["sentences"][i]
@@ -363,6 +369,13 @@ def page_model(report: Report) -> dict:
         row["cand_view"] = [sentence_view("candidate", j) for j in row["candidate"]]
         row["sim_class"] = _similarity_class(row["similarity"])
         row["findings"] = sum(1 for f in findings if f["row"] == k)
+    # One tab stop per finding: its first segment in page order.
+    seen: set[int] = set()
+    for row in rows:
+        for view in (*row["ref_view"], *row["cand_view"]):
+            for g in view["segments"]:
+                g["first"] = [i for i in g["ids"] if i not in seen]
+                seen.update(g["ids"])
 
     codes = sorted({f["code"] for f in findings})
     rules = {code: rule_help(code) for code in codes}

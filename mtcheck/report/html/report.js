@@ -141,6 +141,13 @@
       m._visible = ids;
     });
 
+    var onlyFindings = document.getElementById('only-findings').checked;
+    var rowHas = {};
+    findings.forEach(function (f) { if (visible[f.id] && f.row !== null) { rowHas[f.row] = true; } });
+    document.querySelectorAll('tr[data-row]').forEach(function (tr) {
+      tr.hidden = onlyFindings && !rowHas[tr.getAttribute('data-row')];
+    });
+
     document.getElementById('shown-count').textContent = String(shown);
     var nAcc = 0, nDis = 0;
     findings.forEach(function (f) {
@@ -317,7 +324,7 @@
   }
 
   // -- wiring -------------------------------------------------------------------------------
-  document.querySelectorAll('fieldset[data-facet] input').forEach(function (i) {
+  document.querySelectorAll('fieldset[data-facet] input, #only-findings').forEach(function (i) {
     i.addEventListener('change', function () {
       apply();
       if (pop._anchor) { showPop(pop._anchor, pop._anchor._ids || []); }
