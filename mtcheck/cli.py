@@ -95,7 +95,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major, critical."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major, critical (default), or none."),
     max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail the gate when the MQM-style penalty per 1,000 words exceeds N."),
     min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail the gate when the document quality (0-100) is below N."),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate."),
@@ -116,8 +116,8 @@ def check(
 
     if fmt not in STDOUT_FORMATS:
         raise fail(f"--format {fmt!r}: choose one of {', '.join(STDOUT_FORMATS)}")
-    if fail_on is not None and fail_on not in SEVERITIES:
-        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}")
+    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
+        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
     outputs = {"json": json_out, "html": html_out, "sarif": sarif_out, "junit": junit_out}
     targets = [p.resolve() for p in outputs.values() if p is not None]
     if len(set(targets)) != len(targets):

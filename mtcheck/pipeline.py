@@ -49,6 +49,7 @@ def check_documents(
     from mtcheck.align.aligner import align_documents, align_lines, line_sentences
     from mtcheck.detect import run_rules, select_rules
     from mtcheck.detect.base import CheckContext
+    from mtcheck.score.baseline import Marks
     from mtcheck.score.gate import score
     from mtcheck.score.metrics import compute_metrics
 
@@ -56,6 +57,7 @@ def check_documents(
     timings = {} if timings is None else timings
     encoder = encoder or Encoder(settings.model)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
+    marks = Marks.load(settings)  # baseline / suppressions: fail early on a bad file
 
     with _timed(timings, "segment"):
         for doc in (reference, candidate):
@@ -84,6 +86,7 @@ def check_documents(
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
     findings = _override_severities(findings, settings.severity_overrides)
+    findings = marks.apply(findings, reference, candidate)
     if not parallel.is_parallel:
         notices.insert(
             0,
@@ -140,6 +143,8 @@ def _settings_summary(settings: Settings, encoder: Encoder) -> dict:
         "fail_on": settings.fail_on,
         "max_penalty": settings.max_penalty,
         "min_quality": settings.min_quality,
+        "baseline": settings.baseline,
+        "suppressions": settings.suppressions,
     }
 
 

@@ -37,7 +37,9 @@ class Settings:
     languagetool_url: str | None = None
     # scoring and gate
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    fail_on: str | None = None  # minor|major|critical: fail on any finding at/above
+    # minor|major|critical: fail on any counted finding at/above; None/"none": off.
+    # Default "critical": a pipeline stops on a critical error unless told otherwise.
+    fail_on: str | None = "critical"
     max_penalty: float | None = None  # per 1,000 candidate words
     min_quality: float | None = None  # 0-100
     baseline: str | None = None  # previous JSON report: only new findings count

@@ -80,6 +80,17 @@ class Finding:
     sentence: int
     suggestions: tuple[str, ...] = ()
     source: str = "mtcheck"
+    #: Dismissed by a reviewer (suppressions file): shown, but weighs nothing in the gate.
+    suppressed: bool = False
+    #: Already in the baseline report (``--baseline``): shown, but weighs nothing in the gate.
+    baseline: bool = False
+    #: Why it was suppressed (the suppression's reason), empty otherwise.
+    justification: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """Whether the finding counts toward the penalty, quality and gate."""
+        return not (self.suppressed or self.baseline)
 
 
 @dataclass

@@ -23,6 +23,7 @@ RULE_MODULES: tuple[str, ...] = (
     "mtcheck.detect.rules.entities",
     "mtcheck.detect.rules.support",
     "mtcheck.detect.rules.omission",
+    "mtcheck.detect.rules.glossary",
 )
 
 

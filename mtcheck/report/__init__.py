@@ -19,6 +19,9 @@ from mtcheck.types import Report
 EMITTERS: dict[str, str] = {
     "json": "mtcheck.report.json",
     "text": "mtcheck.report.text",
+    "sarif": "mtcheck.report.sarif",
+    "junit": "mtcheck.report.junit",
+    "github": "mtcheck.report.github",
     "html": "mtcheck.report.html",
 }
 
