@@ -19,6 +19,7 @@ from mtcheck.report.html import (
     json_for_script,
     render,
     render_index,
+    rule_help,
     segments,
 )
 from mtcheck.segment import segment
@@ -350,3 +351,14 @@ def test_a_span_across_two_sentences_is_highlighted_in_both():
     page = Page(render(rep))
     assert [body for a, body in page.marks] == ["12:30.", "Moscow"]
     assert [a["tabindex"] for a, _ in page.marks] == ["0", "-1"]
+
+
+def test_rule_explanations_come_from_the_rule_docs():
+    from mtcheck.detect import all_rules
+
+    for rule in all_rules():
+        help_ = rule_help(rule.code)
+        assert help_ and help_["name"] == rule.name
+        assert help_["what"] and help_["why"], rule.code
+        assert "What it does" not in help_["what"] and "``" not in help_["what"]
+    assert rule_help("LT:SOMETHING") is None

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mtcheck.report.html import SUPPRESSIONS_SCHEMA, index_entry, render, render_index
-from mtcheck.types import Finding
+from mtcheck.report.html import SUPPRESSIONS_SCHEMA, index_entry, render, render_index, rule_help
 from test_html import INJECTIONS, injection_report, make_report
 
 CHROMIUM = "/usr/bin/chromium"
@@ -102,15 +101,6 @@ def fixture_page(encoder, tmp_path_factory):
     report = run_check(str(REF), str(CAND), Settings(grammar=False), encoder)
     for doc, path in ((report.reference, REF), (report.candidate, CAND)):
         doc.path = str(path.relative_to(ROOT))  # as the demo shows them
-    if not any(f.text == "biggestists" for f in report.findings):
-        # The non-word rule is not registered yet: place its finding by hand so the
-        # highlight test still tests the page. Remove once the rule flags it.
-        start = report.candidate.text.index("biggestists")
-        sentence = next(s.index for s in report.candidate.sentences if s.start <= start < s.end)
-        report.findings.append(
-            Finding("MT104", "non-word", "Fluency/Spelling", "major", "'biggestists' is not an English word",
-                    "candidate", start, start + 11, "biggestists", sentence, ("maximalists",))
-        )
     path = tmp_path_factory.mktemp("html") / "fixture.html"
     path.write_text(render(report), encoding="utf-8")
     return path, report
@@ -177,8 +167,11 @@ def test_biggestists_is_highlighted_and_explained(fixture_page, opened):
     mark.first.hover()
     pop = page.locator("#pop")
     pop.wait_for(state="visible")
-    finding = next(f for f in report.findings if f.text == "biggestists")
+    (finding,) = [f for f in report.findings if f.text == "biggestists"]  # MT111 non-word
+    assert finding.code == "MT111"
     assert finding.code in pop.inner_text() and finding.message in pop.inner_text()
+    assert rule_help("MT111")["what"][:60] in pop.inner_text()  # the rule's explanation
+    assert finding.suggestions[0] in pop.inner_text()
     assert o.clean(), (o.console, o.errors)
 
 
