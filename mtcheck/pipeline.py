@@ -55,7 +55,7 @@ def check_documents(
 
     settings = settings or Settings()
     timings = {} if timings is None else timings
-    encoder = encoder or Encoder(settings.model)
+    encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
     marks = Marks.load(settings)  # baseline / suppressions: fail early on a bad file
 

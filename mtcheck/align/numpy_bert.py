@@ -1,0 +1,254 @@
+"""A numpy-only forward pass for BERT sentence-transformers models (all-MiniLM-L6-v2).
+
+Why: importing torch + transformers + sentence-transformers costs 3-6 s and ~400 MB
+before the first sentence is embedded, for a 22M-parameter model whose forward pass is
+a dozen matrix products. This module reads the same files sentence-transformers reads
+(``modules.json``, ``sentence_bert_config.json``, ``1_Pooling/config.json``,
+``config.json``, ``tokenizer.json``, ``model.safetensors``) and computes the same
+embeddings (same tokenizer via the ``tokenizers`` library, same BERT encoder, same
+pooling and normalisation) with numpy only. ``tests/test_embed.py`` checks it against
+sentence-transformers' own output (cosine within 1e-4).
+
+Only what the model files say is supported: a plain ``BertModel`` with absolute position
+embeddings and GELU, followed by a ``Pooling`` module (mean, CLS or max) and optionally
+``Normalize``. :func:`supports` says whether a model directory qualifies; the Encoder falls
+back to sentence-transformers for anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ST = "sentence_transformers.models."
+_POOLING_MODES = ("pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens")
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+def _read_json(path: Path) -> dict | list | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the model directory says about the architecture, when this module can run it."""
+
+    path: Path
+    max_seq_length: int
+    pooling: str  # "mean" | "cls" | "max"
+    normalize: bool
+    layers: int
+    heads: int
+    eps: float
+
+
+def supports(path: str | Path) -> ModelSpec | None:
+    """The model's spec if this module computes exactly what sentence-transformers would."""
+    path = Path(path)
+    modules = _read_json(path / "modules.json")
+    config = _read_json(path / "config.json")
+    if not isinstance(modules, list) or not isinstance(config, dict):
+        return None
+    if not (path / "tokenizer.json").is_file() or not (path / "model.safetensors").is_file():
+        return None
+    types = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    if types not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    if modules[0].get("path", "") not in ("", "."):
+        return None
+    if config.get("model_type") != "bert" or config.get("hidden_act", "gelu") != "gelu":
+        return None
+    if config.get("position_embedding_type", "absolute") != "absolute":
+        return None
+    st_config = _read_json(path / "sentence_bert_config.json") or {}
+    if st_config.get("do_lower_case"):
+        return None  # sentence-transformers would lower-case before the tokenizer
+    pooling_cfg = _read_json(path / modules[1]["path"] / "config.json")
+    if not isinstance(pooling_cfg, dict):
+        return None
+    on = [k for k, v in pooling_cfg.items() if k.startswith("pooling_mode") and v]
+    if len(on) != 1 or on[0] not in _POOLING_MODES or pooling_cfg.get("include_prompt") is False:
+        return None
+    max_len = min(
+        int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)),
+        int(config.get("max_position_embeddings", 512)),
+    )
+    return ModelSpec(
+        path=path,
+        max_seq_length=max_len,
+        pooling={"pooling_mode_cls_token": "cls", "pooling_mode_mean_tokens": "mean",
+                 "pooling_mode_max_tokens": "max"}[on[0]],
+        normalize=types[-1] == "Normalize",
+        layers=int(config["num_hidden_layers"]),
+        heads=int(config["num_attention_heads"]),
+        eps=float(config.get("layer_norm_eps", 1e-12)),
+    )
+
+
+def load_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Memory-map every tensor of a ``.safetensors`` file (no copy, read on first use).
+
+    The format is an 8-byte little-endian header length, a JSON header mapping names to
+    ``dtype``/``shape``/``data_offsets``, then the raw little-endian data.
+    """
+    with path.open("rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        header = json.loads(fh.read(n))
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    base = 8 + n
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        dtype = _DTYPES[info["dtype"]]
+        tensors[name] = raw[base + start : base + end].view(dtype).reshape(info["shape"])
+    return tensors
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    x = x - mean
+    var = np.mean(x * x, -1, keepdims=True)
+    x *= 1.0 / np.sqrt(var + eps)
+    x *= weight
+    x += bias
+    return x
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU as BERT uses; erf by Abramowitz-Stegun 7.1.26 (error < 1.5e-7)."""
+    # Clipped at 6 (erf(6) == 1 in float32) so that exp(-z*z) never yields subnormal
+    # floats, which x86 processes ~100x slower.
+    z = np.minimum(np.abs(x) * np.float32(1 / np.sqrt(2)), np.float32(6.0))
+    t = 1.0 / (1.0 + np.float32(0.3275911) * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf_abs = 1.0 - poly * np.exp(-z * z)
+    erf = np.copysign(erf_abs, x)
+    return (0.5 * x * (1.0 + erf)).astype(np.float32, copy=False)
+
+
+class NumpyBert:
+    """Tokenizer + BERT encoder + pooling of one model directory, in numpy."""
+
+    def __init__(self, spec: ModelSpec):
+        from tokenizers import Tokenizer
+
+        self.spec = spec
+        tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
+        tok.no_padding()  # tokenizer.json may carry its own fixed padding/truncation
+        tok.enable_truncation(max_length=spec.max_seq_length)
+        self.tokenizer = tok
+        w = load_safetensors(spec.path / "model.safetensors")
+        if any(k.startswith("bert.") for k in w):
+            w = {k[5:]: v for k, v in w.items() if k.startswith("bert.")}
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = np.asarray(w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32)
+        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(spec.layers):
+            p = f"encoder.layer.{i}."
+            a = p + "attention."
+            qkv_w = np.concatenate(
+                [w[a + f"self.{n}.weight"] for n in ("query", "key", "value")], axis=0
+            ).T.copy()
+            qkv_b = np.concatenate([w[a + f"self.{n}.bias"] for n in ("query", "key", "value")])
+            self.layers.append(
+                (
+                    qkv_w,
+                    qkv_b,
+                    np.ascontiguousarray(w[a + "output.dense.weight"].T),
+                    np.asarray(w[a + "output.dense.bias"]),
+                    (np.asarray(w[a + "output.LayerNorm.weight"]), np.asarray(w[a + "output.LayerNorm.bias"])),
+                    np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+                    np.asarray(w[p + "intermediate.dense.bias"]),
+                    np.ascontiguousarray(w[p + "output.dense.weight"].T),
+                    np.asarray(w[p + "output.dense.bias"]),
+                    (np.asarray(w[p + "output.LayerNorm.weight"]), np.asarray(w[p + "output.LayerNorm.bias"])),
+                )
+            )
+        self.hidden = self.word.shape[1]
+
+    def tokenize(self, texts: list[str]):
+        return self.tokenizer.encode_batch(list(texts))
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Last hidden states, shape (batch, length, hidden), for padded ids and mask."""
+        spec = self.spec
+        b, n = ids.shape
+        x = self.word[ids] + self.position[:n] + self.token_type
+        x = _layer_norm(x.astype(np.float32), *self.emb_ln, spec.eps)
+        h = spec.heads
+        d = self.hidden // h
+        scale = np.float32(1 / np.sqrt(d))
+        # Additive mask as in transformers: 0 for tokens, dtype-min for padding.
+        bias = ((1.0 - mask[:, None, None, :]) * np.finfo(np.float32).min).astype(np.float32)
+        for qkv_w, qkv_b, o_w, o_b, ln1, i_w, i_b, f_w, f_b, ln2 in self.layers:
+            x2 = x.reshape(b * n, self.hidden)
+            qkv = x2 @ qkv_w
+            qkv += qkv_b
+            qkv = qkv.reshape(b, n, 3, h, d).transpose(2, 0, 3, 1, 4)  # 3, b, h, n, d
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q * scale) @ k.transpose(0, 1, 3, 2)
+            scores += bias
+            scores -= scores.max(-1, keepdims=True)
+            np.maximum(scores, np.float32(-80.0), out=scores)  # no subnormals from exp
+            np.exp(scores, out=scores)
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b * n, self.hidden)
+            attn = ctx @ o_w
+            attn += o_b
+            attn += x2
+            x2 = _layer_norm(attn, *ln1, spec.eps)
+            inter = x2 @ i_w
+            inter += i_b
+            out = _gelu(inter) @ f_w
+            out += f_b
+            out += x2
+            x = _layer_norm(out, *ln2, spec.eps).reshape(b, n, self.hidden)
+        return x
+
+    @staticmethod
+    def pad(encodings) -> tuple[np.ndarray, np.ndarray]:
+        n = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), n), dtype=np.int64)
+        mask = np.zeros((len(encodings), n), dtype=np.float32)
+        for i, e in enumerate(encodings):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1.0
+        return ids, mask
+
+    def pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        mode = self.spec.pooling
+        if mode == "cls":
+            out = hidden[:, 0]
+        elif mode == "max":
+            out = np.where(mask[:, :, None] > 0, hidden, np.finfo(np.float32).min).max(1)
+        else:
+            summed = (hidden * mask[:, :, None]).sum(1)
+            out = summed / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
+        if self.spec.normalize:
+            out = out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
+        return out.astype(np.float32)
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Sentence embeddings, one row per text, in input order.
+
+        Texts are batched by token length (as sentence-transformers does) so that little
+        work is spent on padding.
+        """
+        encodings = self.tokenize(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            ids, mask = self.pad([encodings[i] for i in idx])
+            out[idx] = self.pool(self.hidden_states(ids, mask), mask)
+        return out

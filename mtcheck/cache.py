@@ -1,0 +1,47 @@
+"""Where mtcheck keeps its on-disk caches (embeddings, LanguageTool results).
+
+One directory for every cache, chosen in this order:
+
+1. ``Settings.cache_dir`` (``cache_dir = "..."`` in the config file);
+2. the ``MTCHECK_CACHE_DIR`` environment variable;
+3. ``$XDG_CACHE_HOME/mtcheck``, else ``~/.cache/mtcheck``.
+
+Each cache keeps its own file in it (``embeddings.sqlite3``, ...). ``--no-cache``
+(``Settings.cache = False``) turns every cache off: then :func:`cache_dir` returns
+``None`` and nothing is read or written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "MTCHECK_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The cache directory when neither the settings nor the environment name one."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "mtcheck"
+
+
+def cache_dir(settings=None, create: bool = True) -> Path | None:
+    """The mtcheck cache directory for these settings (created if absent), or ``None``.
+
+    ``None`` means caching is off (``settings.cache`` is false) or the directory cannot be
+    created (read-only home, ...): callers then run without a cache rather than fail.
+    """
+    if settings is not None and not getattr(settings, "cache", True):
+        return None
+    configured = getattr(settings, "cache_dir", None) if settings is not None else None
+    path = Path(configured).expanduser() if configured else default_cache_dir()
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+    return path

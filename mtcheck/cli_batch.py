@@ -1,0 +1,195 @@
+"""`mtcheck batch`: check many article pairs (registered on the app by mtcheck.cli)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+BATCH_HELP = """Check many article pairs: one report per pair, summary.json and index.html.
+
+INPUT is one of:
+
+\b
+  * a folder holding NAME.ref.txt (reference) + NAME.mt.txt (candidate) pairs,
+    searched recursively; the pair id is NAME with its sub-folder;
+  * a manifest, .csv (header row) or .jsonl, with columns id, and per side either
+    reference / candidate (a path, relative to the manifest's folder) or
+    reference_text / candidate_text (the article itself); optional aligned (true/false);
+  * two line-aligned files, INPUT CANDIDATE, each line DOC_ID<TAB>segment (or plain
+    lines with --doc-ids FILE giving each line's document id): consecutive lines with
+    the same id form one document, checked line-aligned.
+
+\b
+Writes OUT/pairs/ID.json (and ID.html with --html), OUT/summary.json (schema
+mtcheck.batch/1) and OUT/index.html. A re-run skips pairs already reported with the
+same inputs and settings (resume after an interruption); --force redoes them. A pair
+that cannot be checked is an error entry and the batch goes on.
+
+\b
+Exit codes: 0 every pair passed; 1 any pair failed the gate or could not be checked
+(error entry); 2 the batch could not run (bad INPUT, options or config); 130 interrupted
+(re-run the same command to resume).
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch", help=BATCH_HELP)(batch)
+
+
+def batch(
+    input: str = typer.Argument(..., metavar="INPUT", help="Folder of pairs, manifest (.csv/.jsonl), or the reference side of two line-aligned files."),
+    candidate: Optional[str] = typer.Argument(None, metavar="[CANDIDATE]", help="Candidate side of two line-aligned files (DOC_ID<TAB>segment lines)."),
+    out_dir: Path = typer.Option(Path("reports"), "--out-dir", "-o", metavar="DIR", help="Where reports, summary.json and index.html go."),
+    doc_ids: Optional[str] = typer.Option(None, "--doc-ids", metavar="FILE", help="Line-aligned input as plain lines; line i of FILE is the document id of line i."),
+    html: bool = typer.Option(False, "--html", help="Also write a self-contained HTML report per pair."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Worker processes (each loads the model; threads are split between them)."),
+    force: bool = typer.Option(False, "--force", help="Re-check pairs already reported in DIR."),
+    aligned: bool = typer.Option(False, "--aligned", help="Every pair is line-aligned (line i translates line i)."),
+    model: Optional[str] = typer.Option(None, "--model", metavar="PATH", help="Local sentence-transformers model directory (default: bundled all-MiniLM-L6-v2)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail a pair on any finding of this severity or above: minor, major, critical (default), or none."),
+    max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail a pair when its MQM-style penalty per 1,000 words exceeds N."),
+    min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail a pair when its quality (0-100) is below N."),
+    suppressions: Optional[str] = typer.Option(None, "--suppressions", metavar="JSON", help="Suppressions file (findings dismissed in review), honoured by the gate."),
+    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", metavar="URL", envvar="MTCHECK_LANGUAGETOOL_URL", help="LanguageTool server for grammar checks."),
+    no_grammar: bool = typer.Option(False, "--no-grammar", help="Do not run LanguageTool."),
+    require_grammar: bool = typer.Option(False, "--require-grammar", help="Make an unavailable LanguageTool an error."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the on-disk caches (embeddings, LanguageTool)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
+) -> None:
+    from mtcheck.cli import EXIT_ERROR, _split_codes, build_settings, fail, known_errors
+    from mtcheck.types import SEVERITIES
+
+    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
+        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
+    from mtcheck.batch import BatchInputError, open_input, run_batch
+
+    errors = (BatchInputError, *known_errors())
+    try:
+        source = open_input(input, candidate, doc_ids)
+        settings = build_settings(
+            config,
+            aligned=aligned,
+            model=model,
+            select=_split_codes(select),
+            ignore=_split_codes(ignore),
+            fail_on=fail_on,
+            max_penalty=max_penalty,
+            min_quality=min_quality,
+            suppressions=suppressions,
+            languagetool_url=languagetool_url,
+            require_grammar=require_grammar,
+        )
+        if no_grammar:
+            settings.grammar = False
+        if no_cache:
+            settings.cache = False
+        _preflight(settings)
+        with _progress(quiet) as progress:
+            result = run_batch(source, settings, out_dir, html=html, jobs=jobs, force=force, progress=progress)
+    except errors as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out_dir}: cannot write ({exc.strerror or exc})") from None
+
+    s = result.summary
+    if not quiet:
+        c = s["counts"]
+        rate = s["sentences_per_second"]
+        typer.echo(
+            f"{c['checked']}/{c['pairs']} pairs: {c['passed']} passed, {c['failed']} failed, "
+            f"{c['errors']} error(s), {c['resumed']} already reported; {s['seconds']:.1f} s"
+            + (f", {rate:.0f} sentences/s" if rate else "")
+            + f"\nsummary: {out_dir / 'summary.json'}  index: {out_dir / 'index.html'}"
+        )
+    if result.interrupted:
+        typer.echo("mtcheck: interrupted; run the same command again to resume", err=True)
+        raise typer.Exit(130)
+    raise typer.Exit(result.exit_code if result.exit_code in (0, 1) else EXIT_ERROR)
+
+
+def _preflight(settings) -> None:
+    """Problems that would fail every pair (bad rule code, model, suppressions file): exit 2 now."""
+    from mtcheck.align.embed import Encoder
+    from mtcheck.detect import select_rules
+
+    select_rules(settings.select, settings.ignore)
+    Encoder(settings.model).path  # noqa: B018 - raises ModelError for a bad --model
+    try:
+        from mtcheck.score.baseline import Marks
+    except ImportError:  # pragma: no cover
+        return
+    Marks.load(settings)
+
+
+class _progress:
+    """Context manager yielding ``progress(done, total, entry)``: a rich bar with ETA on a
+    terminal, plain lines on stderr otherwise (not a tty, or ``CI`` set)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.t0 = time.perf_counter()
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        if interactive:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("[bold]mtcheck batch"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self.bar.__enter__()
+            self.task = None
+            return self._rich
+        return self._plain
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+    def _rich(self, done: int, total: int, entry) -> None:
+        if self.task is None:
+            self.task = self.bar.add_task("batch", total=total, status="")
+        if entry is not None:
+            self.bar.update(self.task, completed=done, status=f"{entry['id']}: {entry['status']}")
+
+    def _plain(self, done: int, total: int, entry) -> None:
+        if entry is None:
+            typer.echo(f"mtcheck batch: {total} pair(s)", err=True)
+            return
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / done * (total - done) if done else 0.0
+        detail = entry["error"] if entry["status"] == "error" else (
+            "already reported" if entry.get("resumed") else f"{entry['findings']} finding(s), {entry['seconds']:.2f} s"
+        )
+        typer.echo(
+            f"[{done}/{total}] {entry['id']}: {entry['status']} ({detail}); "
+            f"elapsed {_clock(elapsed)}, ETA {_clock(eta)}",
+            err=True,
+        )
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

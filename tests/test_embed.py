@@ -1,0 +1,146 @@
+"""The embedding encoder: numpy backend = sentence-transformers, disk cache, --no-cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mtcheck.align.embed import Encoder
+from mtcheck.align.embed_cache import FILENAME, EmbeddingCache
+from mtcheck.cache import cache_dir
+from mtcheck.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
+
+TEXTS = [
+    "Zelensky met Erdogan in Ankara on Wednesday.",
+    "The U.S. Secretary of State said the F-16 deal was signed at 12:30.",
+    "  leading and trailing spaces  ",
+    "x",
+    "Ünïcödé café — “curly quotes” and naïve façades…",
+    "Kyiv (Kiev) said 1,200 troops had withdrawn; 3.5% of the 40,000-strong force.",
+    "the Ukrainian special Ukrainian biggestists reverse channel " * 3,
+    "word " * 400,  # longer than the model's 256-token limit: truncated the same way
+]
+
+
+@pytest.fixture(scope="module")
+def reference_encoder():
+    return Encoder(backend="sentence-transformers")
+
+
+@pytest.fixture(scope="module")
+def fast_encoder():
+    enc = Encoder(backend="numpy")
+    assert enc.backend == "numpy"
+    return enc
+
+
+def _texts() -> list[str]:
+    lines = [ln for ln in FIXTURE.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return TEXTS + lines[:12]
+
+
+def test_numpy_backend_matches_sentence_transformers(reference_encoder, fast_encoder):
+    texts = _texts()
+    ours = fast_encoder.encode(texts)
+    theirs = reference_encoder.encode(texts)
+    assert ours.shape == theirs.shape == (len(texts), 384)
+    cosine = np.sum(ours * theirs, axis=1)
+    assert cosine.min() > 1 - 1e-4, cosine
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_numpy_token_embeddings_match_sentence_transformers(reference_encoder, fast_encoder):
+    texts = TEXTS[:6]
+    ours = fast_encoder.token_embeddings(texts)
+    theirs = reference_encoder.token_embeddings(texts)
+    for text, a, b in zip(texts, ours, theirs):
+        assert a.tokens == b.tokens
+        assert a.offsets == b.offsets
+        assert a.vectors.shape == b.vectors.shape
+        assert np.sum(a.vectors * b.vectors, axis=1).min() > 1 - 1e-4
+        if text.isascii():  # (the tokenizer strips accents: "é" is token "e")
+            for (start, end), token in zip(a.offsets, a.tokens):
+                assert text[start:end].lower() == token.removeprefix("##")
+
+
+def test_encode_keeps_order_and_duplicates(fast_encoder):
+    vecs = fast_encoder.encode(["b", "a", "b"])
+    np.testing.assert_array_equal(vecs[0], vecs[2])
+    assert not np.allclose(vecs[0], vecs[1])
+
+
+def test_cache_hit_on_rerun(tmp_path):
+    texts = _texts()
+    first = Encoder(cache_dir=tmp_path)
+    a = first.encode(texts)
+    assert first.stats["encoded"] == len(set(texts))
+    assert first.stats["cache_hits"] == 0
+    assert (tmp_path / FILENAME).is_file()
+
+    second = Encoder(cache_dir=tmp_path)  # a new process would see the same
+    b = second.encode(texts)
+    assert second.stats["encoded"] == 0
+    assert second.stats["cache_hits"] == len(set(texts))
+    np.testing.assert_array_equal(a, b)
+
+    third = Encoder(cache_dir=tmp_path)
+    third.encode(texts[:3] + ["a sentence never seen before"])
+    assert third.stats["encoded"] == 1 and third.stats["cache_hits"] == 3
+
+
+def test_in_process_memo(tmp_path):
+    enc = Encoder()
+    enc.encode(["one", "two"])
+    enc.encode(["two", "three"])
+    assert enc.stats["encoded"] == 3 and enc.stats["memo_hits"] == 1
+
+
+def test_no_cache_setting_writes_nothing(tmp_path):
+    settings = Settings(cache=False, cache_dir=str(tmp_path / "c"))
+    assert cache_dir(settings) is None
+    enc = Encoder.from_settings(settings)
+    enc.encode(["nothing is cached"])
+    assert enc.cache is None
+    assert not (tmp_path / "c").exists()
+
+
+def test_cache_dir_from_settings_and_env(tmp_path, monkeypatch):
+    configured = tmp_path / "configured"
+    assert cache_dir(Settings(cache_dir=str(configured))) == configured
+    assert configured.is_dir()
+    monkeypatch.setenv("MTCHECK_CACHE_DIR", str(tmp_path / "env"))
+    assert cache_dir(Settings()) == tmp_path / "env"
+    assert Encoder.from_settings(Settings()).cache_dir == tmp_path / "env"
+
+
+def test_cache_size_bound_evicts_least_recently_used(tmp_path):
+    cache = EmbeddingCache(tmp_path, "model-a", max_bytes=200_000)
+    rng = np.random.default_rng(0)
+    cache.put_many({"keep me": rng.random(384, dtype=np.float32)})
+    for batch in range(20):
+        cache.get_many(["keep me"])  # used again and again: stays
+        cache.put_many({f"s{batch}-{i}": rng.random(384, dtype=np.float32) for i in range(20)})
+    assert cache.size_bytes() <= 200_000
+    assert 0 < cache.entries() < 401
+    assert "keep me" in cache.get_many(["keep me"])
+    assert "s0-0" not in cache.get_many(["s0-0"])
+
+
+def test_cache_keys_depend_on_model(tmp_path):
+    vec = np.ones(4, dtype=np.float32)
+    EmbeddingCache(tmp_path, "model-a").put_many({"text": vec})
+    assert EmbeddingCache(tmp_path, "model-b").get_many(["text"]) == {}
+    np.testing.assert_array_equal(EmbeddingCache(tmp_path, "model-a").get_many(["text"])["text"], vec)
+
+
+def test_broken_cache_file_does_not_break_encoding(tmp_path):
+    (tmp_path / FILENAME).write_bytes(b"this is not a sqlite database" * 100)
+    enc = Encoder(cache_dir=tmp_path)
+    vecs = enc.encode(["still works"])
+    assert vecs.shape == (1, 384)
+    assert enc.stats["encoded"] == 1
