@@ -189,3 +189,11 @@ def test_json_report_marks_validate(report):
     jsonschema.Draft202012Validator(json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))).validate(data)
     marks = [(f["suppressed"], f["baseline"]) for f in data["findings"]]
     assert (True, False) in marks and (False, True) in marks
+
+
+def test_text_marks_uncounted_findings(report):
+    from mtcheck.report.text import render
+
+    out = render(report, width=400)
+    assert "[suppressed: quoted (j.doe)]" in out and "[baseline]" in out
+    assert "2 suppressed or in the baseline, not counted" in out

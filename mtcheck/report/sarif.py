@@ -142,9 +142,9 @@ def sarif_log(report: Report) -> dict:
                 },
                 "columnKind": "unicodeCodePoints",
                 "artifacts": [
-                    {"location": {"uri": loc.path(side), "uriBaseId": "%SRCROOT%"},
-                     "roles": ["analysisTarget"], "encoding": "utf-8"}
-                    for side in ("candidate", "reference")
+                    {"location": {"uri": loc.path(side), "uriBaseId": "%SRCROOT%"}, "roles": [role],
+                     "encoding": "utf-8"}
+                    for side, role in (("candidate", "analysisTarget"), ("reference", "referencedOnCommandLine"))
                 ],
                 "invocations": [
                     {"executionSuccessful": True, "toolExecutionNotifications": [

@@ -50,6 +50,10 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
             line, col = lines[f.side].line_col(f.start)
             where = f"{'' if f.side == 'candidate' else 'ref '}{line}:{col}"
             msg = f.message + (f" → {', '.join(f.suggestions[:3])}" if f.suggestions else "")
+            if f.suppressed:
+                msg += f" [suppressed: {f.justification}]" if f.justification else " [suppressed]"
+            elif f.baseline:
+                msg += " [baseline]"
             table.add_row(
                 where,
                 f"[{SEVERITY_STYLE.get(f.severity, '')}]{f.severity}[/]",
@@ -60,10 +64,13 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
         con.print()
         con.print(table)
     counts = {sev: sum(f.severity == sev for f in report.findings) for sev in ("critical", "major", "minor")}
+    uncounted = sum(not f.counted for f in report.findings)
     con.print()
     con.print(
         f"{len(report.findings)} finding(s): {counts['critical']} critical, {counts['major']} major, "
-        f"{counts['minor']} minor; penalty {s.per_1000_words:.1f} per 1,000 words; "
+        f"{counts['minor']} minor"
+        + (f" ({uncounted} suppressed or in the baseline, not counted)" if uncounted else "")
+        + f"; penalty {s.per_1000_words:.1f} per 1,000 words; "
         f"quality {_fmt(s.quality)}"
     )
     if s.passed:
