@@ -161,6 +161,17 @@ def _known_code(code: str) -> bool:
     return rule is not None and rule.code == code.upper()
 
 
+def _prefixes(k: _Key, value: Any) -> list[str]:
+    from mtcheck.detect import all_rules
+
+    codes = [r.code for r in all_rules()]
+    entries = k.strings(value)
+    for entry in entries:
+        if entry.upper() != "ALL" and not any(c.startswith(entry.upper()) for c in codes):
+            raise k.fail(f"no rule code starts with {entry!r} (see `mtcheck rules`)")
+    return entries
+
+
 def _weights(k: _Key, value: Any) -> dict[str, float]:
     table = k.table(value)
     weights = dict(DEFAULT_WEIGHTS)
@@ -210,8 +221,8 @@ FIELDS: dict[str, tuple[str, Callable[[_Key, Any], Any]]] = {
     "model": ("model", lambda k, v: k.path(v)),
     "aligned": ("aligned", _Key.boolean),
     "language": ("language", _Key.string),
-    "select": ("select", _Key.strings),
-    "ignore": ("ignore", _Key.strings),
+    "select": ("select", _prefixes),
+    "ignore": ("ignore", _prefixes),
     "severity_overrides": ("severity_overrides", _overrides),
     "allowed_terms": ("allowed_terms", _Key.strings),
     "glossary": ("glossary", lambda k, v: k.path(v)),

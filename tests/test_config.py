@@ -92,6 +92,7 @@ def test_pyproject_table(tmp_path):
         ("weights = { huge = 3 }", "weights.huge: unknown severity"),
         ('weights = { major = "5" }', "weights.major: expected a number"),
         ("select = 3", "select: expected a list of strings"),
+        ('ignore = ["MT9"]', "ignore: no rule code starts with 'MT9'"),
         ("aligned = 1", "aligned: expected true or false"),
         ('glossary = "no-such.csv"', "glossary: "),
         ('[severity-overrides]\nMT999 = "minor"', "severity-overrides.MT999: no such rule code"),
