@@ -150,9 +150,12 @@ def test_name_missing():
 
 # --------------------------------------------------------------------------- support
 SUPPORT_FLAG = [
+    ("Zelensky lamented the “dummy” delegation sent by the Kremlin.",
+     "Zelensky regarded the delegation sent by the Kremlin as a “substitute prop”.",
+     "substitute prop"),
     ("Other officials suggested that Russia would not back down from its maximalist demands.",
-     "Other officials suggested that Russia would not back off the demands of its biggestists.",
-     "biggestists"),
+     "Other officials suggested that Russia would not back off the demands of its biggest "
+     "supporters.", "biggest supporters"),
     ("The sirens wailed before dawn in the capital.",
      "The giraffes wailed before dawn in the capital.", "giraffes"),
     # MQM TED zh-en, talk.2 segment 87 (google/wmt-mqm-human-evaluation, Apache-2.0):

@@ -207,18 +207,22 @@ class NameMismatch(Rule):
 
     Options
     -------
-    No options. Only aligned pairs are checked. Severity major when the documents are
-    parallel, minor otherwise. Terms in the configuration's allowed terms are never
-    flagged.
+    No options. Only aligned pairs are checked. Severity minor: on real machine
+    translation (MQM TED zh-en, refB) only 2 of its 7 flags overlapped an annotated error
+    (acronyms, abbreviations and paraphrased names), short of the 0.5 precision a major
+    rule needs; raise it per project with a severity override. Terms in the
+    configuration's allowed terms are never flagged. Equivalent names (US / United
+    States / America): ``mtcheck/detect/data/name_aliases.txt``.
     """
 
     code = "MT203"
     name = "name-mismatch"
     category = "Accuracy/Mistranslation"
-    severity = "major"
+    #: Demoted from major: on real MT (MQM TED zh-en) too few of its flags (2 of 7) lie
+    #: in an annotated error span to meet the 0.5 precision target of a major rule.
+    severity = "minor"
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
-        severity = self.severity if ctx.parallel.is_parallel else "minor"
         allowed = {fold(t) for t in ctx.allowed_terms}
         for _bead, ref, cand, _r0, c0 in ctx.aligned_pairs():
             for n, lacking in altered_names(ref, cand):
@@ -232,7 +236,6 @@ class NameMismatch(Rule):
                     f"name '{n.text}' is not in the aligned reference sentence, which has "
                     f"{', '.join(repr(a) for a in alts)}",
                     suggestions=alts,
-                    severity=severity,
                 )
 
 
@@ -258,14 +261,20 @@ class NameMissing(Rule):
 
     Options
     -------
-    No options. Only aligned pairs of parallel documents are checked (two outlets'
-    versions of one story legitimately leave out different details); severity minor.
+    No options. Off by default (select it with ``--select MT204``): on real machine
+    translation (MQM TED zh-en, refB) the segments it flags carry an annotated error
+    barely more often than random segments, because translators legitimately render a
+    name as a pronoun or a description. Only aligned pairs of parallel documents are
+    checked; severity minor.
     """
 
     code = "MT204"
     name = "name-missing"
     category = "Accuracy/Omission"
     severity = "minor"
+    #: Off by default: on MQM TED zh-en, segments it flags carry an annotated error about
+    #: as often as random segments (0.52 vs 0.46), and never an annotated omission.
+    default_enabled = False
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         if not ctx.parallel.is_parallel:

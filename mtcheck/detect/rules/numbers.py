@@ -1,5 +1,5 @@
-"""MT201 number-mismatch: numbers, dates, times and quantities that differ between aligned
-sentences.
+"""MT201 number-mismatch and MT202 number-missing: numbers, dates, times and quantities
+that differ between aligned sentences.
 
 Quantities are normalised before they are compared, so "1,000-km", "1000 kilometres" and
 "one thousand km" are the same quantity, "F-16" and "F16" the same designation, "12:30"

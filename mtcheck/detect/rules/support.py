@@ -35,7 +35,7 @@ WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 #: Default flagging threshold (support below it is flagged), chosen on the MQM TED zh-en
 #: set so that flagged runs overlap a human-annotated error >= 30% of the time
 #: (`python bench/detectors.py real`; see the README).
-DEFAULT_THRESHOLD = 0.40
+DEFAULT_THRESHOLD = 0.35
 
 
 @lru_cache(maxsize=1)
@@ -223,20 +223,21 @@ class UnsupportedWord(Rule):
     Why it matters
     --------------
     A candidate word with no counterpart in the reference is a possible mistranslation
-    ("demands of its biggestists" for "maximalist demands") or addition. On real machine
-    translation into English (MQM TED zh-en, reference refB) the words this rule flags at
-    its default threshold lie inside a human-annotated error span about three times as
-    often as a random word. It is a hint, not a verdict: a free but correct
+    ("a substitute prop" for "a dummy delegation") or addition. On real machine
+    translation into English (MQM TED zh-en, reference refB) a third of the word runs
+    it flags at its default threshold lie inside a human-annotated error span, three
+    times the rate of a random word (11%). It is a hint, not a verdict: a free but correct
     paraphrase is unsupported too, hence severity minor.
 
     Example
     -------
-    Reference: "... would not back down from its maximalist demands." Candidate: "...
-    would not back off the demands of its biggestists." -> "biggestists" is flagged.
+    Reference: "Zelensky lamented the 'dummy' delegation sent by the Kremlin."
+    Candidate: "Zelensky regarded the delegation sent by the Kremlin as a 'substitute
+    prop'." -> "substitute prop" is flagged (support 0.19).
 
     Options
     -------
-    ``threshold`` (default 0.40): flag words whose support (cosine, 0-1) is below it;
+    ``threshold`` (default 0.35): flag words whose support (cosine, 0-1) is below it;
     lower it for fewer, surer findings (see the precision-recall curve in the README).
     ``bridge`` (default 1): weak words separated by at most this many function words are
     reported as one run. Only aligned pairs of parallel documents are checked: the aligned
