@@ -1,11 +1,12 @@
 """Alignment quality and speed: strict F1 on the gold set, the fixture pair's alignment.
 
 Usage:
-    python bench/align.py [--gold tests/data/align/ted_gold.json] [--skip-cost 0.2 ...]
+    python bench/align.py [--gold tests/data/align/ted_gold.json] [--single-pass]
 
 Prints strict precision/recall/F1 (aligned beads only, and all beads as Vecalign's
 score.py counts them), recall per bead type, the time taken, and the aligned pairs and
-verdict of the fixture pair. The gold set is built by bench/build_align_gold.py.
+verdict of the fixture pair. The gold set is built by bench/build_align_gold.py;
+``--single-pass`` leaves out the second (PARALLEL) pass, to see what it adds.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import json
 import sys
 import time
 from collections import Counter
-from dataclasses import fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mtcheck.align.aligner import AlignParams, align_documents, line_sentences  # noqa: E402
+from mtcheck.align.aligner import (  # noqa: E402
+    PARALLEL,
+    STRICT,
+    align_documents,
+    line_sentences,
+)
 from mtcheck.align.embed import Encoder  # noqa: E402
 from mtcheck.align.evaluate import pooled, strict_f1  # noqa: E402
 from mtcheck.segment import segment  # noqa: E402
@@ -38,11 +43,10 @@ def bead_type(ref, cand) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "tests/data/align/ted_gold.json")
-    for f in fields(AlignParams):
-        ap.add_argument("--" + f.name.replace("_", "-"), type=float, default=f.default)
+    ap.add_argument("--single-pass", action="store_true", help="only the STRICT pass")
     args = ap.parse_args()
-    params = AlignParams(**{f.name: getattr(args, f.name) for f in fields(AlignParams)})
-    print(params)
+    second = None if args.single_pass else PARALLEL
+    print(f"STRICT   {STRICT}\nPARALLEL {second}")
 
     encoder = Encoder()
     encoder.encode(["warm-up"])  # model load is not alignment time
@@ -55,7 +59,7 @@ def main() -> None:
         ref = line_sentences(Document("reference", "\n".join(d["reference"])))
         cand = line_sentences(Document("candidate", "\n".join(d["candidate"])))
         sentences += len(ref.sentences) + len(cand.sentences)
-        beads, _ = align_documents(ref, cand, encoder, params)
+        beads, _ = align_documents(ref, cand, encoder, STRICT, second)
         pred = [(b.reference, b.candidate) for b in beads]
         strict.append(strict_f1(d["gold"], pred, aligned_only=True))
         with_skips.append(strict_f1(d["gold"], pred, aligned_only=False))
@@ -82,7 +86,7 @@ def main() -> None:
 
     ref = segment(Document(str(FIXTURE_REF), FIXTURE_REF.read_text(encoding="utf-8")))
     cand = segment(Document(str(FIXTURE_CAND), FIXTURE_CAND.read_text(encoding="utf-8")))
-    beads, verdict = align_documents(ref, cand, encoder, params)
+    beads, verdict = align_documents(ref, cand, encoder, STRICT, second)
     print(f"\nfixture pair: {len(ref.sentences)} x {len(cand.sentences)} sentences")
     for bead in beads:
         if bead.aligned:

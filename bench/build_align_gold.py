@@ -2,6 +2,9 @@
 
 Usage:
     python bench/build_align_gold.py PATH/TO/ted_zhen.jsonl [--out tests/data/align]
+    # a held-out set (other talks, systems, seed) to check the tuned parameters:
+    python bench/build_align_gold.py PATH --out /tmp/heldout \
+        --documents talk.6:DIDI-NLP,talk.9:SMU --pool talk.2:NiuTrans --seed 7
 
 Source: google/wmt-mqm-human-evaluation (Freitag et al. 2021), Apache-2.0. For a few
 talks, the human reference refB and one MT system's output are the same talk segment by
@@ -126,16 +129,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path, help="ted_zhen.jsonl (MQM TED zh-en)")
     ap.add_argument("--out", type=Path, default=Path("tests/data/align"))
+    ap.add_argument("--documents", help="talk:system,... (default: the test set's)")
+    ap.add_argument("--pool", help="talk:system of the inserted segments")
+    ap.add_argument("--seed", type=int, default=SEED)
     args = ap.parse_args()
+    documents_spec = DOCUMENTS
+    if args.documents:
+        documents_spec = [tuple(x.split(":", 1)) for x in args.documents.split(",")]
+    pool_spec = tuple(args.pool.split(":", 1)) if args.pool else INSERT_POOL
 
     rows = {}
     for line in args.data.open(encoding="utf-8"):
         row = json.loads(line)
         rows[(row["doc"], row["system"])] = row
-    pool = [s["target"] for s in rows[INSERT_POOL]["segments"]]
-    rng = random.Random(SEED)
+    pool = [s["target"] for s in rows[pool_spec]["segments"]]
+    rng = random.Random(args.seed)
     documents = []
-    for talk, system in DOCUMENTS:
+    for talk, system in documents_spec:
         segs = rows[(talk, system)]["segments"]
         pairs = [(s["references"]["refB"].strip(), s["target"].strip()) for s in segs]
         doc = derive(pairs, pool, rng)
@@ -153,8 +163,8 @@ def main() -> None:
         "MQM), with derived splits, merges, deletions and insertions. One unit per line.",
         "source": "google/wmt-mqm-human-evaluation ted/zhen/mqm_ted_zhen.tsv, Apache-2.0, "
         "Freitag et al. 2021 (arXiv:2104.14478)",
-        "insert_pool": f"{INSERT_POOL[0]} {INSERT_POOL[1]} (MT output)",
-        "seed": SEED,
+        "insert_pool": f"{pool_spec[0]} {pool_spec[1]} (MT output)",
+        "seed": args.seed,
         "documents": documents,
     }
     args.out.mkdir(parents=True, exist_ok=True)
