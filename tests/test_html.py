@@ -240,6 +240,9 @@ def test_segments_cover_the_sentence_exactly():
     assert "".join(s["text"] for s in segs) == text
     assert [s["ids"] for s in segs if not s["point"]] == [[2], [0, 2], [0, 1, 2], [1, 2], [1, 2], [2]]
     assert [s["ids"] for s in segs if s["point"]] == [[3]]
+    # a point between two plain characters splits nothing visible
+    segs = segments(text, 100, [(104, 104, 0)], severity)
+    assert [(s["text"], s["ids"], s["point"]) for s in segs] == [("abcd", [], False), ("", [0], True), ("efghij", [], False)]
     assert all(s["severity"] == "critical" for s in segs if 2 in s["ids"])
 
 

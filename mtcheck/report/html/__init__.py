@@ -178,38 +178,30 @@ def segments(text: str, base: int, spans: list[tuple[int, int, int]], severity: 
     ``text`` starts at document offset ``base``; ``spans`` are (start, end, finding id) in
     document offsets. Overlapping findings become several adjacent segments, so the
     markup never nests or crosses. A zero-length finding becomes an empty marker.
+    Each segment: ``text``, ``ids`` (the findings covering it), ``severity`` (the
+    strongest of theirs), ``point`` (an empty marker).
     """
     end_of_text = base + len(text)
     inside = [(max(s, base), min(e, end_of_text), i) for s, e, i in spans if s < end_of_text and e > base]
     points = [(s, i) for s, e, i in spans if s == e and base <= s <= end_of_text]
-    cuts = sorted({base, end_of_text, *(s for s, _, _ in inside), *(e for _, e, _ in inside)})
+    cuts = sorted(
+        {base, end_of_text, *(s for s, _, _ in inside), *(e for _, e, _ in inside), *(p for p, _ in points)}
+    )
     out: list[dict] = []
-    seen: set[int] = set()
 
     def add_points(at: int) -> None:
         for p, i in points:
-            if p == at and i not in seen:
-                seen.add(i)
-                out.append({"text": "", "ids": [i], "severity": severity[i], "first": [i], "point": True})
+            if p == at:
+                out.append({"text": "", "ids": [i], "severity": severity[i], "point": True})
 
     for a, b in zip(cuts, cuts[1:]):
         add_points(a)
         ids = [i for s, e, i in inside if s <= a and b <= e]
-        first = [i for i in ids if i not in seen]
-        seen.update(ids)
         piece = text[a - base : b - base]
         if out and not ids and not out[-1]["ids"]:
-            out[-1]["text"] += piece
+            out[-1]["text"] += piece  # plain text runs stay one piece
             continue
-        out.append(
-            {
-                "text": piece,
-                "ids": ids,
-                "severity": _max_severity([severity[i] for i in ids]),
-                "first": first,
-                "point": False,
-            }
-        )
+        out.append({"text": piece, "ids": ids, "severity": _max_severity([severity[i] for i in ids]), "point": False})
     add_points(end_of_text)
     return out
 

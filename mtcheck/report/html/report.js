@@ -320,7 +320,8 @@
     a.download = base + '.suppressions.json';
     document.body.appendChild(a);
     a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    // revoke late: a busy browser may start reading the blob after a while
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 60000);
   }
 
   // -- wiring -------------------------------------------------------------------------------
