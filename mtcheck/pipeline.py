@@ -83,6 +83,7 @@ def check_documents(
     backends: dict[str, Backend] = {}
     with _timed(timings, "detect"):
         findings = run_rules(ctx, rules)
+    notices.extend(ctx.notices)
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
     findings = _override_severities(findings, settings.severity_overrides)

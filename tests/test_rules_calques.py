@@ -128,3 +128,10 @@ def test_unlikely_word_scores_words_with_a_local_model(tiny_mlm):
         assert "log-probability" in f.message
     never = {"MT303": {"model": tiny_mlm, "threshold": -1e9, "min_rank": 0}}
     assert list(UnlikelyWord().check(context_from_texts("", text, options=never))) == []
+
+
+def test_unlikely_word_with_a_directory_that_is_not_a_model(tmp_path):
+    ctx = context_from_texts("", "The sides met.", options={"MT303": {"model": str(tmp_path)}})
+    with pytest.raises(RuleError) as err:
+        list(UnlikelyWord().check(ctx))
+    assert "cannot load" in str(err.value) and "\n" not in str(err.value)

@@ -80,6 +80,10 @@ class Calque(Rule):
     The table is the user's to extend: add a row ``calque,idiomatic,note`` (``re:`` for
     a regular expression). Can catch only what is listed; see MT302 for substitutions
     against the reference and MT303 for a language-model check of unlisted phrases.
+    Measured: no flag on real MT of TED talks (MQM TED zh-en: spoken science, no news
+    calques) and no false alarm on clean text; on a separate list of injected news
+    calques (bench/data/calques.csv, kept apart from this table) it catches only the
+    few listed in both, which is what a table can do.
 
     Example
     -------
@@ -179,6 +183,8 @@ class CollocationSubstitution(Rule):
     an inflection ("official"/"officials") or another listed collocation ("fierce
     fighting" for "heavy fighting") is not a substitution. Can't catch unlisted
     collocations (MT303 may) or calques with no aligned reference (MT301 may).
+    Measured: no flag (and no false alarm) on MQM TED zh-en, whose talks hold few of
+    the listed news collocations; precise on synthetic substitutions.
 
     Example
     -------
@@ -267,7 +273,8 @@ class UnlikelyWord(Rule):
 
     Example
     -------
-    With ``model = "/models/bert-base-uncased"``: "Ukrainian leaders regarded the
+    In ``mtcheck.toml``: ``[rules.MT303]`` ``model = "/models/bert-base-uncased"``, and
+    ``--select MT303`` (or ``select`` in the config). "Ukrainian leaders regarded the
     delegation as a substitute prop." -> "prop" (if the model finds it unlikely).
 
     Options
@@ -292,8 +299,8 @@ class UnlikelyWord(Rule):
         path = self.option(ctx, "model")
         if not path:
             ctx.notices.append(
-                f"{self.code} ({self.name}) skipped: no masked language model; set the rule "
-                f"option {self.code}.model to a local model path"
+                f"{self.code} ({self.name}) skipped: no masked language model; set "
+                f'[rules.{self.code}] model = "PATH" (a local model directory) in the config'
             )
             return
         tokenizer, model = _load_mlm(str(path))
@@ -349,6 +356,8 @@ class UnlikelyWord(Rule):
 def _load_mlm(path: str):
     import os
 
+    if not os.path.isdir(path):
+        raise RuleError(f"MT303: {path!r} is not a directory holding a masked language model")
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:

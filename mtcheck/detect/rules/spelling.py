@@ -138,6 +138,10 @@ class NonWord(Rule):
     A garbled term is a word the machine translation system invented; the reader cannot
     recover the meaning ("demands of its biggestists" for "maximalist demands").
 
+    Measured on real MT (MQM TED zh-en, 13 systems, refB): 11 flags, precision 0.82
+    (random 0.11), e.g. "holmon", "scatterpoints", "ajoemum"; 6 false alarms in 8,801
+    words of human translation (rare botanical terms such as "geitonogamy").
+
     Names are not garbled terms: a capitalized word inside a sentence is skipped (Umerov,
     Sybiha, Pokrovsk, Chasiv Yar), and so is any word that appears in the reference or in
     the allowed terms. A capitalized sentence-initial word is flagged only when it has
@@ -224,6 +228,11 @@ class Misspelling(Rule):
     Names (capitalized words), words in the reference and allowed terms are skipped.
     Can't catch: a misspelling that is itself a word ("there" for "their").
 
+    Off by default: machine translation rarely misspells, and on real MT (MQM TED
+    zh-en, refB) it made 4 flags, none inside an annotated error ("ylang", "speeded"),
+    and 3 false alarms on the human translation refB checked against refA. Select it
+    (``--select MT112``) for human-edited copy.
+
     Example
     -------
     "The goverment will recieve the delegation." -> "goverment" (government),
@@ -240,6 +249,8 @@ class Misspelling(Rule):
     name = "misspelling"
     category = "Fluency/Spelling"
     severity = "minor"
+    default_enabled = False
+    status = "preview"
     defaults = {"max_zipf": 3.0, "min_gain": 1.5, "max_edits": 2}
     examples_flag = ("The goverment will recieve the delegation on Friday.",)
     examples_pass = (
