@@ -23,6 +23,11 @@ alone, the quality without the rules' findings, the rules' penalty alone):
 - segment level: Kendall tau-b with -MQM over all segments pooled (scipy's
   ``kendalltau``, variant "b", which corrects for ties; an O(n^2) numpy
   fallback when scipy is absent), as in the README of the data set;
+- item level: the mean Kendall tau-b within each source segment, over the systems'
+  translations of it (segments where the systems' MQM scores differ). MQM points add up
+  over a segment, so length alone ranks segments well when they are pooled; within one
+  source segment length hardly varies, and this column shows what the similarity signals
+  add;
 - system level: pairwise ranking accuracy over the 78 system pairs (mean -MQM per
   system against the mean quality, and against corpus chrF / BLEU per system).
 """
@@ -122,6 +127,7 @@ def main() -> None:
             rows.append(
                 {
                     "system": o["system"],
+                    "item": f"{o['doc']}#{seg['seg_id']}",
                     "mqm": segment_mqm(seg["ratings"]),
                     "hyp": seg["target"],
                     "ref": seg["references"]["refB"],
@@ -163,16 +169,23 @@ def main() -> None:
     }
 
     print(f"WMT21 TED zh-en MQM, refB as reference: {len(systems)} MT systems, {len(rows)} segments")
-    print(f"{'metric':44s} {'seg tau-b':>9s} {'sys acc':>8s}")
+    by_item = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_item[r["item"]].append(i)
+    items = [v for v in by_item.values() if len(v) > 1 and np.ptp(human[v]) > 0]
+    print(f"{'metric':44s} {'seg tau-b':>9s} {'item tau':>8s} {'sys acc':>8s}")
     for name, values in metrics.items():
         tau = kendall_tau_b(values, human)
+        per_item = [kendall_tau_b(values[v], human[v]) for v in items if np.ptp(values[v]) > 0]
+        item_tau = float(np.mean(per_item)) if per_item else float("nan")
         if name in corpus:  # system level as usual for these metrics: the corpus score
             sys_scores = {k: corpus[name](v) for k, v in by_system.items()}
         else:
             sys_scores = {k: float(values[v].mean()) for k, v in by_system.items()}
         acc = pairwise_accuracy(human_sys, sys_scores)
-        print(f"{name:44s} {tau:9.4f} {acc:8.3f}")
+        print(f"{name:44s} {tau:9.4f} {item_tau:8.4f} {acc:8.3f}")
     print("seg tau-b: Kendall tau-b with -MQM over all segments pooled (scipy.stats.kendalltau, variant b)")
+    print("item tau: mean tau-b per source segment across the systems' translations of it (length hardly varies there)")
     print("sys acc: pairwise ranking accuracy over system pairs (chrF/BLEU: corpus score per system; others: mean)")
     print(f"time: {time.perf_counter() - t0:.0f} s")
 
