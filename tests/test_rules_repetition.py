@@ -41,6 +41,8 @@ PASS = [
     (RepeatedWord, "Russia launched drones overnight. Russia denied the strike."),
     (RepeatedWord, "\"Never, never, never give up,\" he said."),
     (RepeatedWord, "More and more people fled as the war went on."),
+    (RepeatedWord, "The data cover infant mortality rate, suicide rate and obesity."),
+    (RepeatedWord, "The Ukrainian delegation, Ukrainian diplomats said, was ready."),
     (RepeatedWord, "In Pokrovsk, Toretsk and Chasiv Yar the fighting went on."),
 ]
 

@@ -78,3 +78,14 @@ def test_lexicon_threshold_is_an_option():
     assert run_example(NonWord, text) == []
     ctx = context_from_texts("", text, options={"MT111": {"min_zipf": 2.0}})
     assert [f.text for f in NonWord().check(ctx)] == ["maximalists"]
+
+
+def test_garbled_severity_option_is_checked():
+    text = "Russia would not back off the demands of its biggestists."
+    ctx = context_from_texts("", text, options={"MT111": {"garbled_severity": "critical"}})
+    assert [f.severity for f in NonWord().check(ctx)] == ["critical"]
+    from mtcheck.detect.base import RuleError
+
+    bad = context_from_texts("", text, options={"MT111": {"garbled_severity": "huge"}})
+    with pytest.raises(RuleError):
+        list(NonWord().check(bad))

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from mtcheck.detect.base import CheckContext, Rule
+from mtcheck.detect.base import CheckContext, Rule, RuleError
 from mtcheck.detect.rules._text import (
     Token,
     doc_tokens,
@@ -23,7 +23,7 @@ from mtcheck.detect.rules._text import (
     word_list,
     zipf,
 )
-from mtcheck.types import Finding
+from mtcheck.types import SEVERITIES, Finding
 
 _POSSESSIVE = ("'s", "’s", "'", "’")
 
@@ -159,13 +159,20 @@ class NonWord(Rule):
     min_zipf (float, 1.0): words seen at least this often in wordfreq are words.
     garbled_severity (str, "major"): severity when a stem plus affixes is found.
     max_suggestions (int, 3): spelling suggestions per finding.
+    max_suggested_words (int, 25): words per document that get suggestions (Hunspell
+        suggestions take about half a second each); non-Latin words get none.
     """
 
     code = "MT111"
     name = "non-word"
     category = "Fluency/Spelling"
     severity = "minor"
-    defaults = {"min_zipf": 1.0, "garbled_severity": "major", "max_suggestions": 3}
+    defaults = {
+        "min_zipf": 1.0,
+        "garbled_severity": "major",
+        "max_suggestions": 3,
+        "max_suggested_words": 25,
+    }
     examples_flag = (
         "Russia would not back off the demands of its biggestists.",
         "The ministry said the talks were unconstructivenessly slow.",
@@ -183,6 +190,10 @@ class NonWord(Rule):
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         min_zipf = self.option(ctx, "min_zipf")
         n_sugg = self.option(ctx, "max_suggestions")
+        budget = self.option(ctx, "max_suggested_words")
+        garbled = self.option(ctx, "garbled_severity")
+        if garbled not in SEVERITIES:
+            raise RuleError(f"MT111: garbled_severity must be one of {', '.join(SEVERITIES)}")
         ref_words = _reference_words(ctx)
         for tok in doc_tokens(ctx.candidate):
             if _skip(ctx, tok, ref_words):
@@ -201,12 +212,19 @@ class NonWord(Rule):
                     stem, affixes = morph
                     how = " + ".join([f'"{stem}"', *(f'"{a}"' for a in affixes)])
                     msg = f'"{part}" is not an English word: {how} do not combine.'
-                    sev = self.option(ctx, "garbled_severity")
+                    sev = garbled
                 else:
                     msg = f'"{part}" is not an English word.'
                     sev = None
+                suggest = budget > 0 and part.isascii()
+                budget -= suggest
                 yield self.finding(
-                    ctx, at, end, msg, suggestions=_suggest(part, n_sugg), severity=sev
+                    ctx,
+                    at,
+                    end,
+                    msg,
+                    suggestions=_suggest(part, n_sugg) if suggest else [],
+                    severity=sev,
                 )
 
 
