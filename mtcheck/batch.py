@@ -303,8 +303,8 @@ _WORKER: dict = {}
 
 def init_worker(settings: Settings, out_dir: str, html: bool, threads: int | None = None) -> None:
     """Set up one worker (also used in-process for --jobs 1): settings and one Encoder."""
-    if threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    if threads:  # read by the numpy encoder (MTCHECK_THREADS) and torch (OMP_NUM_THREADS)
+        for var in ("MTCHECK_THREADS", "OMP_NUM_THREADS"):
             os.environ[var] = str(threads)
     from mtcheck.align.embed import Encoder
 

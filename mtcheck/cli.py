@@ -63,27 +63,31 @@ def build_settings(config: Optional[Path], **cli) -> "Settings":
     return settings
 
 
+#: (module, class) of the exceptions that are the user's input or usage problems.
+KNOWN_ERRORS = (
+    ("mtcheck.read", "InputError"),
+    ("mtcheck.align.embed", "ModelError"),
+    ("mtcheck.config", "ConfigError"),
+    ("mtcheck.detect", "UnknownRuleError"),
+    ("mtcheck.detect.base", "RuleError"),
+    ("mtcheck.align.aligner", "AlignmentInputError"),
+    ("mtcheck.detect.languagetool", "GrammarUnavailableError"),
+)
+
+
 def known_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that are the user's input or usage problems: one line, exit 2."""
-    from mtcheck.align.embed import ModelError
-    from mtcheck.config import ConfigError
-    from mtcheck.detect import UnknownRuleError
-    from mtcheck.read import InputError
+    """Exceptions that are the user's input or usage problems: one line, exit 2.
 
-    errors: list[type[BaseException]] = [InputError, ModelError, ConfigError, UnknownRuleError]
-    try:
-        from mtcheck.align.aligner import AlignmentInputError
-
-        errors.append(AlignmentInputError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from mtcheck.detect.languagetool import GrammarUnavailableError
-
-        errors.append(GrammarUnavailableError)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)
+    Only modules already imported are looked at: an exception can only come from a module
+    that ran. Call it in the ``except`` clause (evaluated only when something is raised),
+    so that an input error does not import numpy, the aligner or LanguageTool's client.
+    """
+    found = []
+    for module, name in KNOWN_ERRORS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None:
+            found.append(cls)
+    return tuple(found)
 
 
 @app.command()
@@ -123,7 +127,6 @@ def check(
     if len(set(targets)) != len(targets):
         raise fail("the same output path was given for two formats")
 
-    errors = known_errors()
     try:
         settings = build_settings(
             config,
@@ -147,7 +150,7 @@ def check(
 
         report = run_check(reference, candidate, settings)
         rendered = _render_all(report, outputs, None if quiet else fmt)
-    except errors as exc:
+    except known_errors() as exc:
         raise fail(str(exc)) from None
 
     # Everything rendered: now write. Each file is written atomically.

@@ -71,7 +71,6 @@ def batch(
         raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
     from mtcheck.batch import BatchInputError, open_input, run_batch
 
-    errors = (BatchInputError, *known_errors())
     try:
         source = open_input(input, candidate, doc_ids)
         settings = build_settings(
@@ -94,7 +93,7 @@ def batch(
         _preflight(settings)
         with _progress(quiet) as progress:
             result = run_batch(source, settings, out_dir, html=html, jobs=jobs, force=force, progress=progress)
-    except errors as exc:
+    except (BatchInputError, *known_errors()) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"{out_dir}: cannot write ({exc.strerror or exc})") from None

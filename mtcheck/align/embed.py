@@ -24,8 +24,10 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported on first use: `mtcheck --help` stays instant
+    import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -66,8 +68,20 @@ class TokenEmbeddings:
 
 BACKENDS = ("auto", "numpy", "sentence-transformers")
 #: Texts whose sentence vectors / token embeddings are kept in memory per Encoder.
-MEMO_SENTENCES = 20_000
-MEMO_TOKENS = 2_000
+MEMO_SENTENCES = 20_000  # ~30 MB of all-MiniLM-L6-v2 vectors
+MEMO_TOKEN_BYTES = 64 * 1024 * 1024
+
+
+def _token_embeddings(output) -> TokenEmbeddings:
+    """TokenEmbeddings from one numpy_bert token output, special tokens removed."""
+    encoding, vectors = output
+    keep = [k for k, special in enumerate(encoding.special_tokens_mask) if not special]
+    tokens, offsets = encoding.tokens, encoding.offsets
+    return TokenEmbeddings(
+        tokens=[tokens[k] for k in keep],
+        offsets=[tuple(offsets[k]) for k in keep],
+        vectors=vectors[keep],
+    )
 
 
 class Encoder:
@@ -98,6 +112,7 @@ class Encoder:
         self._cache = None
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tok_memo: OrderedDict[str, TokenEmbeddings] = OrderedDict()
+        self._tok_bytes = 0
         self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
 
     @classmethod
@@ -182,6 +197,8 @@ class Encoder:
     # ------------------------------------------------------------------ sentences
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text."""
+        import numpy as np
+
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         found: dict[str, np.ndarray] = {}
@@ -217,8 +234,14 @@ class Encoder:
             self._memo.popitem(last=False)
 
     def _encode_uncached(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         if self.backend == "numpy":
-            return self.fast.encode(texts, self.batch_size)
+            # One forward pass gives the token embeddings too: keep them for the rules,
+            # which ask for the same sentences' tokens (Encoder.token_embeddings).
+            vecs, per_text = self.fast.forward(texts, self.batch_size, tokens=True)
+            self._remember_tokens(dict(zip(texts, map(_token_embeddings, per_text))))
+            return vecs
         vecs = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -231,41 +254,32 @@ class Encoder:
     # ------------------------------------------------------------------ tokens
     def token_embeddings(self, texts: list[str]) -> list[TokenEmbeddings]:
         """Contextual token embeddings with character offsets, one entry per text."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._tok_memo]
-        if todo:
-            compute = self._numpy_tokens if self.backend == "numpy" else self._torch_tokens
-            for t, emb in zip(todo, compute(todo)):
-                self._tok_memo[t] = emb
-        out = []
-        for t in texts:
+        found = {t: self._tok_memo[t] for t in dict.fromkeys(texts) if t in self._tok_memo}
+        for t in found:
             self._tok_memo.move_to_end(t)
-            out.append(self._tok_memo[t])
-        while len(self._tok_memo) > max(MEMO_TOKENS, len(set(texts))):
-            self._tok_memo.popitem(last=False)
-        return out
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
+        if todo:
+            if self.backend == "numpy":
+                _, per_text = self.fast.forward(todo, self.batch_size, tokens=True)
+                fresh = dict(zip(todo, map(_token_embeddings, per_text)))
+            else:
+                fresh = dict(zip(todo, self._torch_tokens(todo)))
+            found.update(fresh)
+            self._remember_tokens(fresh)
+        return [found[t] for t in texts]
 
-    def _numpy_tokens(self, texts: list[str]) -> list[TokenEmbeddings]:
-        fast = self.fast
-        encodings = fast.tokenize(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out: list[TokenEmbeddings | None] = [None] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            batch = [encodings[i] for i in idx]
-            ids, mask = fast.pad(batch)
-            hidden = fast.hidden_states(ids, mask)
-            hidden /= np.clip(np.linalg.norm(hidden, axis=-1, keepdims=True), 1e-12, None)
-            for b, (i, enc) in enumerate(zip(idx, batch)):
-                keep = [k for k, s in enumerate(enc.special_tokens_mask) if not s]
-                tokens, offsets = enc.tokens, enc.offsets
-                out[i] = TokenEmbeddings(
-                    tokens=[tokens[k] for k in keep],
-                    offsets=[tuple(offsets[k]) for k in keep],
-                    vectors=np.ascontiguousarray(hidden[b, keep], dtype=np.float32),
-                )
-        return out  # type: ignore[return-value]
+    def _remember_tokens(self, embs: dict[str, TokenEmbeddings]) -> None:
+        for t, e in embs.items():
+            if t in self._tok_memo:
+                self._tok_bytes -= self._tok_memo.pop(t).vectors.nbytes
+            self._tok_memo[t] = e
+            self._tok_bytes += e.vectors.nbytes
+        while self._tok_memo and self._tok_bytes > MEMO_TOKEN_BYTES:
+            _, old = self._tok_memo.popitem(last=False)
+            self._tok_bytes -= old.vectors.nbytes
 
     def _torch_tokens(self, texts: list[str]) -> list[TokenEmbeddings]:
+        import numpy as np
         import torch
 
         model = self.model

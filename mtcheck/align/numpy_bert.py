@@ -18,6 +18,7 @@ back to sentence-transformers for anything else.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,26 +113,56 @@ def load_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    x = x - mean
-    var = np.mean(x * x, -1, keepdims=True)
-    x *= 1.0 / np.sqrt(var + eps)
+def _layer_norm_(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    """LayerNorm over the last axis, in place."""
+    x -= x.mean(-1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x)[:, None]
+    var *= np.float32(1.0 / x.shape[-1])
+    var += np.float32(eps)
+    np.sqrt(var, out=var)
+    np.reciprocal(var, out=var)
+    x *= var
     x *= weight
     x += bias
     return x
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    """Exact (erf) GELU as BERT uses; erf by Abramowitz-Stegun 7.1.26 (error < 1.5e-7)."""
-    # Clipped at 6 (erf(6) == 1 in float32) so that exp(-z*z) never yields subnormal
-    # floats, which x86 processes ~100x slower.
-    z = np.minimum(np.abs(x) * np.float32(1 / np.sqrt(2)), np.float32(6.0))
-    t = 1.0 / (1.0 + np.float32(0.3275911) * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf_abs = 1.0 - poly * np.exp(-z * z)
-    erf = np.copysign(erf_abs, x)
-    return (0.5 * x * (1.0 + erf)).astype(np.float32, copy=False)
+_ERF_P = np.float32(0.3275911)
+_ERF_A = [np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)]
+
+
+def _gelu_(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, as BERT uses, in place: ``x * Phi(x)``.
+
+    ``erfc(z) = poly(t) * exp(-z*z)``, ``t = 1 / (1 + p*z)``: Abramowitz & Stegun 7.1.26,
+    absolute error below 1.5e-7. ``z`` is clipped at 6 (``erfc(6)`` is 0 in float32) so
+    that ``exp`` never returns subnormal floats, which x86 handles ~100x slower.
+    """
+    z = np.abs(x)
+    z *= np.float32(1 / np.sqrt(2))
+    np.minimum(z, np.float32(6.0), out=z)
+    t = z * _ERF_P
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    poly = t * _ERF_A[0]
+    for a in _ERF_A[1:]:
+        poly += a
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z *= poly  # erfc(|x| / sqrt 2)
+    z *= np.float32(0.5)  # Phi(-|x|)
+    np.subtract(np.float32(0.5), z, out=z)
+    np.copysign(z, x, out=z)
+    z += np.float32(0.5)  # Phi(x)
+    x *= z
+    return x
+
+
+#: Rows (tokens) per chunk of the feed-forward block: its 1,536-wide activations then stay
+#: in the CPU cache through GELU's dozen element-wise passes.
+FFN_CHUNK = 128
 
 
 class NumpyBert:
@@ -184,12 +215,14 @@ class NumpyBert:
         spec = self.spec
         b, n = ids.shape
         x = self.word[ids] + self.position[:n] + self.token_type
-        x = _layer_norm(x.astype(np.float32), *self.emb_ln, spec.eps)
+        x = _layer_norm_(x.astype(np.float32).reshape(b * n, self.hidden), *self.emb_ln, spec.eps)
+        x = x.reshape(b, n, self.hidden)
         h = spec.heads
         d = self.hidden // h
         scale = np.float32(1 / np.sqrt(d))
-        # Additive mask as in transformers: 0 for tokens, dtype-min for padding.
-        bias = ((1.0 - mask[:, None, None, :]) * np.finfo(np.float32).min).astype(np.float32)
+        # Padding gets no attention: a large negative logit, then an exact 0 weight.
+        keep = mask[:, None, None, :].astype(np.float32)
+        bias = (1.0 - keep) * np.float32(-1e4)
         for qkv_w, qkv_b, o_w, o_b, ln1, i_w, i_b, f_w, f_b, ln2 in self.layers:
             x2 = x.reshape(b * n, self.hidden)
             qkv = x2 @ qkv_w
@@ -199,20 +232,28 @@ class NumpyBert:
             scores = (q * scale) @ k.transpose(0, 1, 3, 2)
             scores += bias
             scores -= scores.max(-1, keepdims=True)
-            np.maximum(scores, np.float32(-80.0), out=scores)  # no subnormals from exp
+            # Weights below exp(-30) count for nothing next to the largest (1); clipping
+            # there keeps the products in `scores @ v` out of subnormal floats, which
+            # x86 computes ~100x slower.
+            np.maximum(scores, np.float32(-30.0), out=scores)
             np.exp(scores, out=scores)
+            scores *= keep
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b * n, self.hidden)
             attn = ctx @ o_w
             attn += o_b
             attn += x2
-            x2 = _layer_norm(attn, *ln1, spec.eps)
-            inter = x2 @ i_w
-            inter += i_b
-            out = _gelu(inter) @ f_w
-            out += f_b
-            out += x2
-            x = _layer_norm(out, *ln2, spec.eps).reshape(b, n, self.hidden)
+            x2 = _layer_norm_(attn, *ln1, spec.eps)
+            out = np.empty_like(x2)
+            for r in range(0, b * n, FFN_CHUNK):
+                rows = x2[r : r + FFN_CHUNK]
+                inter = rows @ i_w
+                inter += i_b
+                chunk = np.matmul(_gelu_(inter), f_w, out=out[r : r + FFN_CHUNK])
+                chunk += f_b
+                chunk += rows
+                _layer_norm_(chunk, *ln2, spec.eps)
+            x = out.reshape(b, n, self.hidden)
         return x
 
     @staticmethod
@@ -239,16 +280,56 @@ class NumpyBert:
         return out.astype(np.float32)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Sentence embeddings, one row per text, in input order.
+        """Sentence embeddings, one row per text, in input order."""
+        return self.forward(texts, batch_size)[0]
 
-        Texts are batched by token length (as sentence-transformers does) so that little
-        work is spent on padding.
+    def forward(
+        self, texts: list[str], batch_size: int = 32, tokens: bool = False
+    ) -> tuple[np.ndarray, list | None]:
+        """Sentence embeddings and, with ``tokens``, each text's token outputs.
+
+        Token outputs are ``(encoding, vectors)``: the tokenizer's Encoding and the
+        L2-normalised last hidden state of every non-padding token (special tokens
+        included). Texts are batched by token length, as sentence-transformers does, so
+        that little work is spent on padding.
         """
+        set_threads()
         encodings = self.tokenize(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        per_text: list | None = [None] * len(texts) if tokens else None
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             ids, mask = self.pad([encodings[i] for i in idx])
-            out[idx] = self.pool(self.hidden_states(ids, mask), mask)
-        return out
+            hidden = self.hidden_states(ids, mask)
+            out[idx] = self.pool(hidden, mask)
+            if per_text is not None:
+                hidden /= np.clip(np.linalg.norm(hidden, axis=-1, keepdims=True), 1e-12, None)
+                for b, i in enumerate(idx):
+                    per_text[i] = (encodings[i], hidden[b, : len(encodings[i].ids)].copy())
+        return out, per_text
+
+
+_THREADS_SET = False
+#: BLAS threads for the forward pass unless ``MTCHECK_THREADS`` says otherwise.
+DEFAULT_THREADS = 1
+
+
+def set_threads() -> None:
+    """Limit numpy's BLAS threads once per process (``MTCHECK_THREADS``, default 1).
+
+    OpenBLAS's threads spin while they wait for each other: on a busy 2-core machine two
+    threads ran the forward pass 3-6x slower than one (measured, bench/speed.py). Batch
+    runs use both cores with ``--jobs 2`` instead.
+    """
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    _THREADS_SET = True
+    try:
+        threads = int(os.environ.get("MTCHECK_THREADS") or DEFAULT_THREADS)
+    except ValueError:
+        threads = DEFAULT_THREADS
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(max(1, threads), user_api="blas")

@@ -1,0 +1,279 @@
+"""Speed and memory of mtcheck against its targets, all measured in one run.
+
+Usage:
+    python bench/speed.py [--repeat 5] [--pairs 240] [--jobs 1] [--ted PATH/ted_zhen.jsonl]
+
+Prints medians over ``--repeat`` runs of:
+
+- cold ``mtcheck check`` of the fixture pair (a new process each time, wall time), with
+  ``--no-cache`` (nothing cached: every sentence embedded) and with a warm embedding
+  cache (the sentences embedded by an earlier run);
+- ``mtcheck --help`` and an input error (``mtcheck check`` of a missing file);
+- warm per-pair latency of the fixture pair inside one process (model loaded, nothing
+  cached), with the time per pipeline stage;
+- ``mtcheck batch`` throughput in sentences per second over ``--pairs`` pairs (wall time
+  of the whole subprocess, start-up included) and its peak RSS (the whole process tree,
+  sampled from /proc); pairs are generated from the shipped fixture articles (every
+  sentence perturbed, so that few repeat), or, with ``--ted``, real MT output against
+  refB from the WMT21 TED zh-en MQM set (the file's path as the argument: it is outside
+  the project);
+- the bare encoder's throughput (``Encoder.encode`` on the same sentences, nothing
+  cached) with the numpy backend mtcheck uses and with sentence-transformers (torch),
+  as the reference point for the batch figure.
+
+LanguageTool is off (``--no-grammar``) in every figure: it runs in its own server
+process, and this machine has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REF = ROOT / "fixtures" / "kurdistan24-istanbul-talks.clean.txt"
+CAND = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
+MTCHECK = [sys.executable, "-m", "mtcheck"]
+TARGETS = {"cold": 2.0, "help": 0.3, "ratio": 0.80, "rss_mb": 800}
+
+
+def median_time(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (kB), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+def run_sampled(cmd: list[str], env: dict) -> tuple[float, int, int]:
+    """Wall time, peak tree RSS (kB) and exit code of a command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    return time.perf_counter() - t0, peak, proc.returncode
+
+
+# ----------------------------------------------------------------------------- pairs
+def fixture_sentences() -> list[str]:
+    from mtcheck.read import read_document
+    from mtcheck.segment import segment
+
+    out = []
+    for path in (REF, CAND):
+        doc = read_document(str(path))
+        segment(doc, "en")
+        out += [s.text for s in doc.sentences if len(s.text.split()) >= 4]
+    return out
+
+
+def perturb(sentence: str, rng: random.Random) -> str:
+    """A machine-translation-like variant: a word dropped, doubled or swapped."""
+    words = sentence.split()
+    i = rng.randrange(len(words))
+    op = rng.choice(("drop", "double", "swap"))
+    if op == "drop" and len(words) > 4:
+        del words[i]
+    elif op == "double":
+        words.insert(i, words[i])
+    elif i + 1 < len(words):
+        words[i], words[i + 1] = words[i + 1], words[i]
+    return " ".join(words)
+
+
+def generated_manifest(path: Path, pairs: int, seed: int = 7) -> int:
+    """Pairs of 6-10 fixture sentences: the reference perturbed once, the candidate twice."""
+    rng = random.Random(seed)
+    pool = fixture_sentences()
+    sentences = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(pairs):
+            k = rng.randint(6, 10)
+            start = rng.randrange(len(pool) - k)
+            ref = [perturb(s, rng) for s in pool[start : start + k]]
+            cand = [perturb(s, rng) for s in ref]
+            sentences += 2 * k
+            fh.write(json.dumps({"id": f"gen-{i:04d}", "reference_text": " ".join(ref), "candidate_text": " ".join(cand)}) + "\n")
+    return sentences
+
+
+def ted_manifest(path: Path, ted: Path, pairs: int, chunk: int = 10) -> int:
+    """Real MT output (chunks of ``chunk`` segments of each system's talk) against refB."""
+    sentences = 0
+    n = 0
+    with ted.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as fh:
+        for line in src:
+            doc = json.loads(line)
+            if doc["is_human_translation"]:
+                continue
+            segs = doc["segments"]
+            for c in range(0, len(segs), chunk):
+                part = segs[c : c + chunk]
+                ref = [s["references"]["refB"] for s in part]
+                cand = [s["target"] for s in part]
+                fh.write(json.dumps({"id": f"{doc['system']}-{doc['doc']}-{c}", "reference_text": " ".join(ref), "candidate_text": " ".join(cand)}) + "\n")
+                sentences += 2 * len(part)
+                n += 1
+                if n >= pairs:
+                    return sentences
+    return sentences
+
+
+def manifest_texts(path: Path, limit: int = 400) -> list[str]:
+    """Sentences of the manifest's first pairs, as the pipeline segments them."""
+    from mtcheck.segment import segment
+    from mtcheck.types import Document
+
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for side in ("reference_text", "candidate_text"):
+            doc = Document(path=side, text=row[side])
+            segment(doc, "en")
+            out += [s.text for s in doc.sentences]
+        if len(out) >= limit:
+            break
+    return list(dict.fromkeys(out))
+
+
+# ----------------------------------------------------------------------------- in-process
+def warm_latency(repeat: int) -> tuple[float, dict[str, float]]:
+    from mtcheck.align.embed import Encoder
+    from mtcheck.pipeline import run_check
+    from mtcheck.settings import Settings
+
+    settings = Settings(grammar=False, cache=False)
+    encoder = Encoder()
+    run_check(str(REF), str(CAND), settings, encoder)  # loads the model, the rules' data
+    times, stages = [], []
+    for _ in range(repeat):
+        encoder._memo.clear()  # nothing cached: every sentence is embedded again
+        encoder._tok_memo.clear()
+        t0 = time.perf_counter()
+        report = run_check(str(REF), str(CAND), settings, encoder)
+        times.append(time.perf_counter() - t0)
+        stages.append(report.timings)
+    stage_median = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]}
+    return statistics.median(times), stage_median
+
+
+def encoder_throughput(texts: list[str], backend: str, repeat: int) -> float:
+    from mtcheck.align.embed import Encoder
+
+    enc = Encoder(backend=backend)
+    enc.encode(texts[:8])  # load
+    rates = []
+    for _ in range(repeat):
+        enc._memo.clear()
+        t0 = time.perf_counter()
+        enc.encode(texts)
+        rates.append(len(texts) / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+# ----------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
+    ap.add_argument("--pairs", type=int, default=240, help="pairs in the batch (>= 200)")
+    ap.add_argument("--jobs", type=int, default=1, help="mtcheck batch --jobs")
+    ap.add_argument("--batch-repeat", type=int, default=1, help="batch runs (median)")
+    ap.add_argument("--ted", type=Path, help="ted_zhen.jsonl: real pairs instead of generated ones")
+    ap.add_argument("--no-torch", action="store_true", help="skip the sentence-transformers reference")
+    args = ap.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start")
+    tmp = Path(tempfile.mkdtemp(prefix="mtcheck-speed-"))
+    env = dict(os.environ, MTCHECK_CACHE_DIR=str(tmp / "cache"))
+    check = [*MTCHECK, "check", str(REF), str(CAND), "--no-grammar", "-q"]
+
+    cold, cold_all = median_time([*check, "--no-cache"], args.repeat, env)
+    subprocess.run(check, env=env, stdout=subprocess.DEVNULL, check=False)  # fill the cache
+    cached, _ = median_time(check, args.repeat, env)
+    helptime, _ = median_time([*MTCHECK, "--help"], args.repeat, env)
+    inerr, _ = median_time([*MTCHECK, "check", str(tmp / "missing.txt"), str(CAND)], args.repeat, env)
+    print(f"cold check, fixture pair, --no-cache   {cold:6.2f} s   (target <= {TARGETS['cold']} s; runs {', '.join(f'{t:.2f}' for t in cold_all)})")
+    print(f"cold check, embeddings cached          {cached:6.2f} s")
+    print(f"mtcheck --help                         {helptime:6.2f} s   (target <= {TARGETS['help']} s)")
+    print(f"input error (missing file)             {inerr:6.2f} s")
+
+    warm, stages = warm_latency(args.repeat)
+    print(f"warm per-pair latency, fixture pair    {warm:6.2f} s   ("
+          + ", ".join(f"{k} {v:.3f}" for k, v in stages.items() if v >= 0.0005) + ")")
+
+    manifest = tmp / "pairs.jsonl"
+    if args.ted:
+        sentences = ted_manifest(manifest, args.ted, args.pairs)
+        source = f"TED zh-en MT vs refB ({args.ted})"
+    else:
+        sentences = generated_manifest(manifest, args.pairs)
+        source = "generated from the fixture articles"
+    n_pairs = sum(1 for _ in manifest.open(encoding="utf-8"))
+    batch_runs = []
+    for r in range(args.batch_repeat):
+        out = tmp / f"batch-{r}"
+        cmd = [*MTCHECK, "batch", str(manifest), "-o", str(out), "--no-grammar", "--no-cache", "-q", "--jobs", str(args.jobs)]
+        wall, peak_kb, code = run_sampled(cmd, env)
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        batch_runs.append((wall, peak_kb, summary, code))
+    wall = statistics.median(r[0] for r in batch_runs)
+    peak_mb = max(r[1] for r in batch_runs) / 1024
+    summary = batch_runs[0][2]
+    checked = summary["sentences_checked"]
+    rate = checked / wall
+    stage_tot: dict[str, float] = {}
+    for entry in summary["pairs"]:
+        if entry["report"]:
+            rep = json.loads((tmp / "batch-0" / entry["report"]).read_text(encoding="utf-8"))
+            for k, v in rep.get("timings", {}).items():
+                stage_tot[k] = stage_tot.get(k, 0.0) + v
+
+    texts = manifest_texts(manifest)
+    bare = encoder_throughput(texts, "numpy", args.repeat)
+    torch_rate = None if args.no_torch else encoder_throughput(texts, "sentence-transformers", args.repeat)
+
+    print(f"batch: {n_pairs} pairs, {checked} sentences ({source}), --jobs {args.jobs}, exit {batch_runs[0][3]}")
+    print(f"  wall {wall:.1f} s (in-run {summary['seconds']:.1f} s) -> {rate:.0f} sentences/s; "
+          f"errors {summary['counts']['errors']}")
+    print("  time per stage, summed over pairs: " + ", ".join(f"{k} {v:.1f} s" for k, v in stage_tot.items() if v >= 0.05))
+    print(f"  peak RSS (process tree)              {peak_mb:6.0f} MB   (target <= {TARGETS['rss_mb']} MB)")
+    print(f"bare encoder, numpy backend            {bare:6.0f} sentences/s ({len(texts)} sentences)")
+    if torch_rate:
+        print(f"bare encoder, sentence-transformers    {torch_rate:6.0f} sentences/s")
+    print(f"batch / bare encoder                   {rate / bare:6.0%}  (numpy)"
+          + (f", {rate / torch_rate:.0%} (sentence-transformers)" if torch_rate else "")
+          + f"   (target >= {TARGETS['ratio']:.0%})")
+    print(f"load average {os.getloadavg()[0]:.2f} at end; scratch files in {tmp}")
+
+
+if __name__ == "__main__":
+    main()
