@@ -37,11 +37,13 @@ PASS = [
     (InconsistentSpelling, "Daniel and Daniela Ortega met Austrian and Australian diplomats."),
     (InconsistentSpelling, "Pokrovsk, Toretsk and Chasiv Yar are near the front line."),
     (InconsistentSpelling, "Andriy Yermak and Andriy Sybiha met Rustem Umerov."),
+    (InconsistentSpelling, "Andriy Yermak met Andrii Sybiha in Kyiv."),
     (ReferenceSpelling, ("Zelensky met Erdogan.", "Zelensky met Erdogan.")),
     # the candidate uses the house style (the table's preferred form): not flagged
     (ReferenceSpelling, ("Zelenskyy met Erdoğan.", "Zelensky met Erdogan.")),
     (ReferenceSpelling, ("Russia and Russians.", "The Russian delegation arrived.")),
     (ReferenceSpelling, ("Daniela spoke.", "Daniel spoke.")),
+    (ReferenceSpelling, ("Andriy Yermak spoke.", "Andrii Sybiha spoke.")),
     # both forms in the candidate: MT401's case, not MT402's
     (ReferenceSpelling, ("Talks in Kyiv.", "Kiev and Kyiv.")),
 ]

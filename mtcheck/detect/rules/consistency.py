@@ -74,14 +74,26 @@ def _base(word: str) -> str:
     return word
 
 
-def name_forms(ctx: CheckContext, side: str) -> tuple[Counter, dict[str, tuple[int, int]]]:
-    """Capitalized words (likely names) of one side: counts and first span of each form."""
+def name_forms(
+    ctx: CheckContext, side: str, last_only: bool = False
+) -> tuple[Counter, dict[str, tuple[int, int]]]:
+    """Capitalized words (likely names) of one side: counts and first span of each form.
+
+    ``last_only`` keeps only the last word of a run of capitalized words (a surname,
+    not the first names "Andriy Yermak" and "Andrii Sybiha" of two people).
+    """
     doc = ctx.candidate if side == "candidate" else ctx.reference
     counts: Counter = Counter()
     first: dict[str, tuple[int, int]] = {}
-    for tok in doc_tokens(doc):
+    toks = doc_tokens(doc)
+    for k, tok in enumerate(toks):
         word = _base(tok.text)
         if not word[:1].isupper() or word.isupper() or is_function_word(word):
+            continue
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if last_only and nxt is not None and nxt.capitalized and (
+            doc.text[tok.end : nxt.start].strip() == ""
+        ):
             continue
         if sentence_initial(tok, doc) and hunspell_knows(word.lower()):
             continue  # an ordinary word capitalized at the start of a sentence
@@ -123,7 +135,9 @@ class InconsistentSpelling(Rule):
     ``data/spelling_variants.csv`` ("Kiev" and "Kyiv", "Odessa" and "Odesa",
     "ceasefire" and "cease-fire"), and capitalized words that differ by diacritics or by
     one edit (two for long names) and are not a plural, demonym or feminine of each other
-    ("Zelensky" and "Zelenskyy"; not "Russia" and "Russian"). The form to keep is the one
+    ("Zelensky" and "Zelenskyy"; not "Russia" and "Russian"; a first name followed by a
+    surname is not compared, since two people may spell one first name differently:
+    "Andriy Yermak", "Andrii Sybiha"). The form to keep is the one
     the reference uses, else the more frequent one (ties go to the table's preferred
     form); each other form is flagged once, at its first occurrence (or at every
     occurrence with ``each_occurrence``), with the form to keep as the suggestion.
@@ -184,7 +198,7 @@ class InconsistentSpelling(Rule):
                     continue
                 done.add(form)
                 yield from self._flag(ctx, form, keep, spans, occ, each, group.note)
-        counts, first = name_forms(ctx, "candidate")
+        counts, first = name_forms(ctx, "candidate", last_only=True)
         ref_counts, _ = name_forms(ctx, "reference")
         max_edits = self.option(ctx, "max_edits")
         forms = sorted(counts)
@@ -240,11 +254,12 @@ class ReferenceSpelling(Rule):
     ------------
     Flags a name in the candidate that the reference spells another way, where the
     candidate never uses the reference's form: pairs of ``data/spelling_variants.csv``
-    ("Kiev" vs the reference's "Kyiv", "Erdoğan" vs "Erdogan"), forms that differ only by
-    diacritics, and capitalized words one edit apart (two for long names; "Zelenskyy" vs
-    "Zelensky"). A candidate that uses the table's preferred (house-style) form is not
-    flagged even if the reference differs. Flagged once per form, at its first
-    occurrence, with the reference's form as the suggestion.
+    ("Kiev" vs the reference's "Kyiv", "Erdoğan" vs "Erdogan"), forms that differ only
+    by diacritics, and capitalized words one edit apart (two for long names;
+    "Zelenskyy" vs "Zelensky"; first names followed by a surname are not compared). A
+    candidate that uses the table's preferred (house-style) form is not flagged even if
+    the reference differs. Flagged once per form, at its first occurrence, with the
+    reference's form as the suggestion.
 
     Why it matters
     --------------
@@ -298,7 +313,7 @@ class ReferenceSpelling(Rule):
             target = max(ref_occ, key=lambda f: len(ref_occ[f]))
             flagged.add(form)
             yield self._flag(ctx, form, target, spans[0], "transliteration variant")
-        counts, first = name_forms(ctx, "candidate")
+        counts, first = name_forms(ctx, "candidate", last_only=True)
         ref_counts, _ = name_forms(ctx, "reference")
         max_edits = self.option(ctx, "max_edits")
         for form in sorted(counts, key=lambda f: first[f]):
