@@ -29,6 +29,38 @@ def default_cache_dir() -> Path:
     return base / "mtcheck"
 
 
+def pickled(name: str, key: str, build, settings=None):
+    """``build()``'s result, kept as a pickle in the cache directory under ``name``.
+
+    For data that is slow to parse and never changes between runs of one install (e.g.
+    the Hunspell dictionary: 0.43 s to parse, 0.13 s to unpickle). ``key`` names the
+    inputs (library version, data file size/mtime): a different key rebuilds. Any
+    problem reading or writing the pickle falls back to ``build()``.
+    """
+    import hashlib
+    import pickle
+
+    folder = cache_dir(settings)
+    if folder is None:
+        return build()
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = folder / f"{name}-{digest}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, stale or corrupt: rebuild
+        pass
+    value = build()
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
+        pass
+    return value
+
+
 def cache_dir(settings=None, create: bool = True) -> Path | None:
     """The mtcheck cache directory for these settings (created if absent), or ``None``.
 

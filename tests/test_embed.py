@@ -144,3 +144,21 @@ def test_broken_cache_file_does_not_break_encoding(tmp_path):
     vecs = enc.encode(["still works"])
     assert vecs.shape == (1, 384)
     assert enc.stats["encoded"] == 1
+
+
+def test_pickled_builds_once_per_key(tmp_path, monkeypatch):
+    from mtcheck.cache import pickled
+
+    monkeypatch.setenv("MTCHECK_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"parsed": [1, 2, 3]}
+
+    assert pickled("thing", "v1", build) == {"parsed": [1, 2, 3]}
+    assert pickled("thing", "v1", build) == {"parsed": [1, 2, 3]}
+    assert len(calls) == 1
+    pickled("thing", "v2", build)  # new inputs: rebuilt
+    assert len(calls) == 2
+    assert pickled("thing", "v1", build, settings=Settings(cache=False)) and len(calls) == 3

@@ -291,15 +291,14 @@ class NumpyBert:
         Token outputs are ``(encoding, vectors)``: the tokenizer's Encoding and the
         L2-normalised last hidden state of every non-padding token (special tokens
         included). Texts are batched by token length, as sentence-transformers does, so
-        that little work is spent on padding.
+        that little work is spent on padding; batches run on :func:`threads` threads
+        (numpy releases the GIL in matrix products and element-wise loops).
         """
-        set_threads()
         encodings = self.tokenize(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
         per_text: list | None = [None] * len(texts) if tokens else None
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+
+        def run(idx: list[int]) -> None:
             ids, mask = self.pad([encodings[i] for i in idx])
             hidden = self.hidden_states(ids, mask)
             out[idx] = self.pool(hidden, mask)
@@ -307,29 +306,63 @@ class NumpyBert:
                 hidden /= np.clip(np.linalg.norm(hidden, axis=-1, keepdims=True), 1e-12, None)
                 for b, i in enumerate(idx):
                     per_text[i] = (encodings[i], hidden[b, : len(encodings[i].ids)].copy())
+
+        workers = threads()
+        batches = _batches([len(e.ids) for e in encodings], batch_size, workers)
+        if workers > 1 and len(batches) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(workers, len(batches))) as pool:
+                list(pool.map(run, batches))
+        else:
+            for idx in batches:
+                run(idx)
         return out, per_text
 
 
-_THREADS_SET = False
-#: BLAS threads for the forward pass unless ``MTCHECK_THREADS`` says otherwise.
-DEFAULT_THREADS = 1
+#: Most tokens (batch size x padded length) in one batch: bounds the attention scores'
+#: memory (12 heads x length^2 floats per text).
+MAX_BATCH_TOKENS = 8192
 
 
-def set_threads() -> None:
-    """Limit numpy's BLAS threads once per process (``MTCHECK_THREADS``, default 1).
+def _batches(lengths: list[int], batch_size: int, workers: int) -> list[list[int]]:
+    """Text indices grouped by token length, at most ``batch_size`` texts and
+    ``MAX_BATCH_TOKENS`` padded tokens a batch, and at least two batches per worker when
+    there are enough texts (so that the threads share the work evenly)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    size = max(1, min(batch_size, -(-len(order) // (2 * workers))))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:  # lengths increase: the last text of a batch sets its padded length
+        if current and (len(current) >= size or (len(current) + 1) * lengths[i] > MAX_BATCH_TOKENS):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
 
-    OpenBLAS's threads spin while they wait for each other: on a busy 2-core machine two
-    threads ran the forward pass 3-6x slower than one (measured, bench/speed.py). Batch
-    runs use both cores with ``--jobs 2`` instead.
+
+_THREADS: int | None = None
+
+
+def threads() -> int:
+    """Threads for the forward pass: ``MTCHECK_THREADS``, default every core (at most 4).
+
+    Each thread runs whole batches with a single-threaded BLAS (set here once per
+    process, with threadpoolctl). OpenBLAS's own threads spin while they wait for each
+    other: on a busy 2-core machine two of them ran the forward pass 3-6x slower than
+    one (measured with bench/speed.py); threads over batches degrade gracefully instead.
+    ``mtcheck batch --jobs N`` gives each worker process its share of the cores.
     """
-    global _THREADS_SET
-    if _THREADS_SET:
-        return
-    _THREADS_SET = True
-    try:
-        threads = int(os.environ.get("MTCHECK_THREADS") or DEFAULT_THREADS)
-    except ValueError:
-        threads = DEFAULT_THREADS
-    from threadpoolctl import threadpool_limits
+    global _THREADS
+    if _THREADS is None:
+        try:
+            n = int(os.environ.get("MTCHECK_THREADS") or 0)
+        except ValueError:
+            n = 0
+        _THREADS = max(1, n or min(4, os.cpu_count() or 1))
+        from threadpoolctl import threadpool_limits
 
-    threadpool_limits(max(1, threads), user_api="blas")
+        threadpool_limits(1, user_api="blas")
+    return _THREADS
