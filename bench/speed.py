@@ -1,7 +1,7 @@
 """Speed and memory of mtcheck against its targets, all measured in one run.
 
 Usage:
-    python bench/speed.py [--repeat 5] [--pairs 240] [--jobs 1] [--ted PATH/ted_zhen.jsonl]
+    python bench/speed.py [--repeat 5] [--pairs 240] [--jobs 1,2] [--ted PATH/ted_zhen.jsonl]
 
 Prints medians over ``--repeat`` runs of:
 
@@ -17,9 +17,11 @@ Prints medians over ``--repeat`` runs of:
   sentence perturbed, so that few repeat), or, with ``--ted``, real MT output against
   refB from the WMT21 TED zh-en MQM set (the file's path as the argument: it is outside
   the project);
-- the bare encoder's throughput (``Encoder.encode`` on the same sentences, nothing
-  cached) with the numpy backend mtcheck uses and with sentence-transformers (torch),
-  as the reference point for the batch figure.
+- the bare encoder's throughput (``Encoder.encode`` on the batch's sentences, nothing
+  cached) with each backend: numpy (single checks), torch (mtcheck's own forward pass
+  with torch kernels, used by ``mtcheck batch``) and sentence-transformers itself, as
+  the reference point for the batch figure; and how many tokens the aligner embeds per
+  token of the sentences (it also embeds every join of two adjacent sentences).
 
 LanguageTool is off (``--no-grammar``) in every figure: it runs in its own server
 process, and this machine has none.
@@ -57,30 +59,38 @@ def median_time(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[f
     return statistics.median(times), times
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (kB), from /proc."""
-    total, todo = 0, [pid]
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants (kB), from /proc.
+
+    RSS counts pages shared between processes (the memory-mapped model weights, shared
+    libraries) once per process; PSS splits them, so its sum is the memory really used.
+    """
+    rss = pss = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            pss += int(re.search(r"Pss:\s+(\d+)", rollup).group(1))
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError):
             continue
-    return total
+    return rss, pss
 
 
-def run_sampled(cmd: list[str], env: dict) -> tuple[float, int, int]:
-    """Wall time, peak tree RSS (kB) and exit code of a command."""
+def run_sampled(cmd: list[str], env: dict) -> tuple[float, tuple[int, int], int]:
+    """Wall time, peak tree (RSS, PSS) in kB, and exit code of a command."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    peak = 0
+    peak_rss = peak_pss = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss_kb(proc.pid))
-        time.sleep(0.05)
-    return time.perf_counter() - t0, peak, proc.returncode
+        rss, pss = tree_memory_kb(proc.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.1)
+    return time.perf_counter() - t0, (peak_rss, peak_pss), proc.returncode
 
 
 # ----------------------------------------------------------------------------- pairs
@@ -165,6 +175,26 @@ def manifest_texts(path: Path, limit: int = 400) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _aligner_workload(path: Path, limit: int = 40) -> float:
+    """Tokens the aligner embeds (sentences + adjacent joins) over the sentences' tokens."""
+    from mtcheck.align.embed import Encoder
+    from mtcheck.segment import segment
+    from mtcheck.types import Document
+
+    tok = Encoder().fast.tokenizer
+    alone = joined = 0
+    for line in path.read_text(encoding="utf-8").splitlines()[:limit]:
+        row = json.loads(line)
+        for side in ("reference_text", "candidate_text"):
+            doc = Document(path=side, text=row[side])
+            segment(doc, "en")
+            sents = [s.text for s in doc.sentences]
+            pairs = [f"{a} {b}" for a, b in zip(sents, sents[1:])]
+            alone += sum(len(e.ids) for e in tok.encode_batch(sents))
+            joined += sum(len(e.ids) for e in tok.encode_batch(pairs)) if pairs else 0
+    return (alone + joined) / alone
+
+
 # ----------------------------------------------------------------------------- in-process
 def warm_latency(repeat: int) -> tuple[float, dict[str, float]]:
     from mtcheck.align.embed import Encoder
@@ -205,7 +235,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     ap.add_argument("--pairs", type=int, default=240, help="pairs in the batch (>= 200)")
-    ap.add_argument("--jobs", type=int, default=1, help="mtcheck batch --jobs")
+    ap.add_argument("--jobs", type=lambda v: [int(j) for j in v.split(",")], default=[1, 2], help="mtcheck batch --jobs values, comma-separated (default 1,2)")
     ap.add_argument("--batch-repeat", type=int, default=1, help="batch runs (median)")
     ap.add_argument("--ted", type=Path, help="ted_zhen.jsonl: real pairs instead of generated ones")
     ap.add_argument("--no-torch", action="store_true", help="skip the sentence-transformers reference")
@@ -232,46 +262,48 @@ def main() -> None:
 
     manifest = tmp / "pairs.jsonl"
     if args.ted:
-        sentences = ted_manifest(manifest, args.ted, args.pairs)
+        ted_manifest(manifest, args.ted, args.pairs)
         source = f"TED zh-en MT vs refB ({args.ted})"
     else:
-        sentences = generated_manifest(manifest, args.pairs)
+        generated_manifest(manifest, args.pairs)
         source = "generated from the fixture articles"
     n_pairs = sum(1 for _ in manifest.open(encoding="utf-8"))
-    batch_runs = []
-    for r in range(args.batch_repeat):
-        out = tmp / f"batch-{r}"
-        cmd = [*MTCHECK, "batch", str(manifest), "-o", str(out), "--no-grammar", "--no-cache", "-q", "--jobs", str(args.jobs)]
-        wall, peak_kb, code = run_sampled(cmd, env)
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        batch_runs.append((wall, peak_kb, summary, code))
-    wall = statistics.median(r[0] for r in batch_runs)
-    peak_mb = max(r[1] for r in batch_runs) / 1024
-    summary = batch_runs[0][2]
-    checked = summary["sentences_checked"]
-    rate = checked / wall
-    stage_tot: dict[str, float] = {}
-    for entry in summary["pairs"]:
-        if entry["report"]:
-            rep = json.loads((tmp / "batch-0" / entry["report"]).read_text(encoding="utf-8"))
-            for k, v in rep.get("timings", {}).items():
-                stage_tot[k] = stage_tot.get(k, 0.0) + v
-
     texts = manifest_texts(manifest)
-    bare = encoder_throughput(texts, "numpy", args.repeat)
-    torch_rate = None if args.no_torch else encoder_throughput(texts, "sentence-transformers", args.repeat)
+    bare = {b: encoder_throughput(texts, b, args.repeat) for b in ("numpy", "torch", *([] if args.no_torch else ["sentence-transformers"]))}
+    best = max(bare.values())
+    for b, r in bare.items():
+        print(f"bare encoder, {b:22s}  {r:6.0f} sentences/s ({len(texts)} sentences, nothing cached)")
+    pair_tokens = _aligner_workload(manifest)
+    print(f"aligner workload: it embeds each sentence and each adjacent two-sentence join: "
+          f"{pair_tokens:.1f}x the tokens of the sentences alone")
 
-    print(f"batch: {n_pairs} pairs, {checked} sentences ({source}), --jobs {args.jobs}, exit {batch_runs[0][3]}")
-    print(f"  wall {wall:.1f} s (in-run {summary['seconds']:.1f} s) -> {rate:.0f} sentences/s; "
-          f"errors {summary['counts']['errors']}")
-    print("  time per stage, summed over pairs: " + ", ".join(f"{k} {v:.1f} s" for k, v in stage_tot.items() if v >= 0.05))
-    print(f"  peak RSS (process tree)              {peak_mb:6.0f} MB   (target <= {TARGETS['rss_mb']} MB)")
-    print(f"bare encoder, numpy backend            {bare:6.0f} sentences/s ({len(texts)} sentences)")
-    if torch_rate:
-        print(f"bare encoder, sentence-transformers    {torch_rate:6.0f} sentences/s")
-    print(f"batch / bare encoder                   {rate / bare:6.0%}  (numpy)"
-          + (f", {rate / torch_rate:.0%} (sentence-transformers)" if torch_rate else "")
-          + f"   (target >= {TARGETS['ratio']:.0%})")
+    for jobs in args.jobs:
+        batch_runs = []
+        for r in range(args.batch_repeat):
+            out = tmp / f"batch-j{jobs}-{r}"
+            cmd = [*MTCHECK, "batch", str(manifest), "-o", str(out), "--no-grammar", "--no-cache", "-q", "--jobs", str(jobs)]
+            wall, peak_kb, code = run_sampled(cmd, env)
+            summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+            batch_runs.append((wall, peak_kb, summary, code, out))
+        wall = statistics.median(r[0] for r in batch_runs)
+        peak_mb = max(r[1][0] for r in batch_runs) / 1024
+        peak_pss_mb = max(r[1][1] for r in batch_runs) / 1024
+        summary, out = batch_runs[0][2], batch_runs[0][4]
+        checked = summary["sentences_checked"]
+        rate = checked / wall
+        stage_tot: dict[str, float] = {}
+        for entry in summary["pairs"]:
+            if entry["report"]:
+                rep = json.loads((out / entry["report"]).read_text(encoding="utf-8"))
+                for k, v in rep.get("timings", {}).items():
+                    stage_tot[k] = stage_tot.get(k, 0.0) + v
+        print(f"batch --jobs {jobs}: {n_pairs} pairs, {checked} sentences ({source}), exit {batch_runs[0][3]}, "
+              f"errors {summary['counts']['errors']}")
+        print(f"  wall {wall:.1f} s (in-run {summary['seconds']:.1f} s) -> {rate:.0f} sentences/s = "
+              f"{rate / best:.0%} of the fastest bare encoder (target >= {TARGETS['ratio']:.0%}), "
+              + ", ".join(f"{rate / r:.0%} of {b}" for b, r in bare.items()))
+        print("  time per stage, summed over pairs: " + ", ".join(f"{k} {v:.1f} s" for k, v in stage_tot.items() if v >= 0.05))
+        print(f"  peak memory (process tree): RSS {peak_mb:.0f} MB, PSS {peak_pss_mb:.0f} MB   (target <= {TARGETS['rss_mb']} MB)")
     print(f"load average {os.getloadavg()[0]:.2f} at end; scratch files in {tmp}")
 
 

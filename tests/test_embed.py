@@ -1,4 +1,4 @@
-"""The embedding encoder: numpy backend = sentence-transformers, disk cache, --no-cache."""
+"""The embedding encoder: numpy/torch backends = sentence-transformers, disk cache, --no-cache."""
 
 from __future__ import annotations
 
@@ -32,10 +32,11 @@ def reference_encoder():
     return Encoder(backend="sentence-transformers")
 
 
-@pytest.fixture(scope="module")
-def fast_encoder():
-    enc = Encoder(backend="numpy")
-    assert enc.backend == "numpy"
+@pytest.fixture(scope="module", params=["numpy", "torch"])
+def fast_encoder(request):
+    """mtcheck.align.numpy_bert's forward pass in numpy (single checks) and torch (batch)."""
+    enc = Encoder(backend=request.param)
+    assert enc.backend == request.param
     return enc
 
 

@@ -168,10 +168,12 @@ FFN_CHUNK = 128
 class NumpyBert:
     """Tokenizer + BERT encoder + pooling of one model directory, in numpy."""
 
-    def __init__(self, spec: ModelSpec):
+    def __init__(self, spec: ModelSpec, engine: str = "numpy"):
         from tokenizers import Tokenizer
 
         self.spec = spec
+        self.engine = engine  # "numpy", or "torch": the same computation with torch ops
+        self._torch_layers = None
         tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
         tok.no_padding()  # tokenizer.json may carry its own fixed padding/truncation
         tok.enable_truncation(max_length=spec.max_seq_length)
@@ -210,13 +212,19 @@ class NumpyBert:
     def tokenize(self, texts: list[str]):
         return self.tokenizer.encode_batch(list(texts))
 
-    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Last hidden states, shape (batch, length, hidden), for padded ids and mask."""
-        spec = self.spec
+    def embed(self, ids: np.ndarray) -> np.ndarray:
+        """The embedding layer: word + position + token type, layer-normed, (b*n, hidden)."""
         b, n = ids.shape
         x = self.word[ids] + self.position[:n] + self.token_type
-        x = _layer_norm_(x.astype(np.float32).reshape(b * n, self.hidden), *self.emb_ln, spec.eps)
-        x = x.reshape(b, n, self.hidden)
+        return _layer_norm_(x.astype(np.float32).reshape(b * n, self.hidden), *self.emb_ln, self.spec.eps)
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Last hidden states, shape (batch, length, hidden), for padded ids and mask."""
+        if self.engine == "torch":
+            return self.hidden_states_torch(ids, mask)
+        spec = self.spec
+        b, n = ids.shape
+        x = self.embed(ids).reshape(b, n, self.hidden)
         h = spec.heads
         d = self.hidden // h
         scale = np.float32(1 / np.sqrt(d))
@@ -255,6 +263,38 @@ class NumpyBert:
                 _layer_norm_(chunk, *ln2, spec.eps)
             x = out.reshape(b, n, self.hidden)
         return x
+
+    def hidden_states_torch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """:meth:`hidden_states` with torch's fused kernels (GELU, layer norm, attention).
+
+        Imports torch (about 1 s) but not transformers or sentence-transformers (4-5 s);
+        for long batch runs, where torch's kernels beat numpy's element-wise passes.
+        """
+        import torch
+        import torch.nn.functional as F
+
+        spec, hid = self.spec, self.hidden
+        if self._torch_layers is None:
+            def t(a):
+                return torch.from_numpy(np.array(a, dtype=np.float32))  # writable copy
+
+            self._torch_layers = [
+                tuple((t(a[0]), t(a[1])) if isinstance(a, tuple) else t(a) for a in layer)
+                for layer in self.layers
+            ]
+        b, n = ids.shape
+        h = spec.heads
+        with torch.inference_mode():
+            x = torch.from_numpy(self.embed(ids))
+            keep = torch.from_numpy(mask > 0)[:, None, None, :]
+            for qkv_w, qkv_b, o_w, o_b, ln1, i_w, i_b, f_w, f_b, ln2 in self._torch_layers:
+                qkv = torch.addmm(qkv_b, x, qkv_w).view(b, n, 3, h, hid // h).permute(2, 0, 3, 1, 4)
+                ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=keep)
+                ctx = ctx.transpose(1, 2).reshape(b * n, hid)
+                x2 = F.layer_norm(torch.addmm(o_b, ctx, o_w) + x, (hid,), ln1[0], ln1[1], spec.eps)
+                inter = F.gelu(torch.addmm(i_b, x2, i_w))
+                x = F.layer_norm(torch.addmm(f_b, inter, f_w) + x2, (hid,), ln2[0], ln2[1], spec.eps)
+            return x.view(b, n, hid).numpy()
 
     @staticmethod
     def pad(encodings) -> tuple[np.ndarray, np.ndarray]:
@@ -308,6 +348,11 @@ class NumpyBert:
                     per_text[i] = (encodings[i], hidden[b, : len(encodings[i].ids)].copy())
 
         workers = threads()
+        if self.engine == "torch":
+            import torch
+
+            torch.set_num_threads(workers)
+            workers = 1  # torch runs each operation on all its threads
         batches = _batches([len(e.ids) for e in encodings], batch_size, workers)
         if workers > 1 and len(batches) > 1:
             from concurrent.futures import ThreadPoolExecutor
