@@ -10,30 +10,32 @@ from typing import List, Optional
 
 import typer
 
-BATCH_HELP = """Check many article pairs: one report per pair, summary.json and index.html.
+BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
 
+\b
 INPUT is one of:
+* a folder of NAME.ref.txt (reference) + NAME.mt.txt (candidate)
+  pairs, searched recursively; the pair id is NAME with its sub-folder;
+* a manifest, .csv (header row) or .jsonl: columns id and, per side,
+  reference / candidate (a path, relative to the manifest's folder) or
+  reference_text / candidate_text (the article itself); optional
+  aligned (true/false);
+* two line-aligned files INPUT CANDIDATE, each line DOC_ID<TAB>segment
+  (or plain lines, with --doc-ids FILE giving each line's document id);
+  consecutive lines with the same id form one document, checked
+  line-aligned.
 
 \b
-  * a folder holding NAME.ref.txt (reference) + NAME.mt.txt (candidate) pairs,
-    searched recursively; the pair id is NAME with its sub-folder;
-  * a manifest, .csv (header row) or .jsonl, with columns id, and per side either
-    reference / candidate (a path, relative to the manifest's folder) or
-    reference_text / candidate_text (the article itself); optional aligned (true/false);
-  * two line-aligned files, INPUT CANDIDATE, each line DOC_ID<TAB>segment (or plain
-    lines with --doc-ids FILE giving each line's document id): consecutive lines with
-    the same id form one document, checked line-aligned.
+Writes OUT/pairs/ID.json (and ID.html with --html), OUT/summary.json
+(schema mtcheck.batch/1) and OUT/index.html. A re-run skips pairs
+already reported with the same inputs and settings (resume after an
+interruption); --force redoes them. A pair that cannot be checked is
+an error entry and the batch goes on.
 
 \b
-Writes OUT/pairs/ID.json (and ID.html with --html), OUT/summary.json (schema
-mtcheck.batch/1) and OUT/index.html. A re-run skips pairs already reported with the
-same inputs and settings (resume after an interruption); --force redoes them. A pair
-that cannot be checked is an error entry and the batch goes on.
-
-\b
-Exit codes: 0 every pair passed; 1 any pair failed the gate or could not be checked
-(error entry); 2 the batch could not run (bad INPUT, options or config); 130 interrupted
-(re-run the same command to resume).
+Exit codes: 0 every pair passed; 1 any pair failed the gate or could
+not be checked (error entry); 2 the batch could not run (bad INPUT,
+options or config); 130 interrupted (run it again to resume).
 """
 
 
