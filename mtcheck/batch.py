@@ -472,7 +472,7 @@ def run_batch(
     if force:
         log_path.unlink(missing_ok=True)
     done = _load_log(log_path, out)
-    settings_fp = settings_fingerprint(settings)
+    settings_fp = settings_fingerprint(settings) + f"|html={html}"  # --html added: redo
     total = sum(1 for _ in source.pairs())
     if total == 0:
         raise BatchInputError(
@@ -559,7 +559,7 @@ def _run_parallel(tasks: Iterator[Task], settings, out: Path, html: bool, jobs: 
         pending: dict = {}
         try:
             for task in tasks:
-                pending[pool.submit(run_task, task)] = task.seq
+                pending[pool.submit(run_task, task)] = task
                 while len(pending) >= 2 * jobs:
                     _collect(pending, record, FIRST_COMPLETED)
             while pending:
@@ -572,8 +572,13 @@ def _run_parallel(tasks: Iterator[Task], settings, out: Path, html: bool, jobs: 
 def _collect(pending: dict, record, when) -> None:
     finished, _ = wait(list(pending), return_when=when)
     for fut in finished:
-        seq = pending.pop(fut)
-        record(seq, fut.result(), fresh=True)
+        task = pending.pop(fut)
+        try:
+            entry = fut.result()
+        except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+            entry = _base_entry(task.pair)
+            entry["error"] = f"worker failed: {type(exc).__name__}: {exc}"
+        record(task.seq, entry, fresh=True)
 
 
 def _summary(source, settings, entries, total, started, elapsed, interrupted) -> dict:
