@@ -8,7 +8,7 @@ relative to the config file's directory. Unknown keys and bad values raise
 :class:`ConfigError` naming the file and the key. Example::
 
     [tool.mtcheck]
-    fail-on = "major"             # minor | major | critical (default) | none
+    fail-on = "major"             # minor | major (default) | critical | none
     max-penalty = 40              # per 1,000 candidate words (default: off)
     min-quality = 60              # document quality 0-100 (default: off)
     weights = { minor = 1, major = 5, critical = 25 }

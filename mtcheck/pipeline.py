@@ -57,6 +57,10 @@ def check_documents(
     timings = {} if timings is None else timings
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
+    if settings.require_grammar:  # fail early too, before the model loads
+        from mtcheck.detect.languagetool import preflight
+
+        preflight(settings)
     marks = Marks.load(settings)  # baseline / suppressions: fail early on a bad file
 
     with _timed(timings, "segment"):

@@ -38,8 +38,9 @@ class Settings:
     # scoring and gate
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # minor|major|critical: fail on any counted finding at/above; None/"none": off.
-    # Default "critical": a pipeline stops on a critical error unless told otherwise.
-    fail_on: str | None = "critical"
+    # Default "major": a major error changes or garbles what the reader understands (MQM);
+    # minor findings alone never fail a run unless asked (--fail-on minor).
+    fail_on: str | None = "major"
     max_penalty: float | None = None  # per 1,000 candidate words
     min_quality: float | None = None  # 0-100
     baseline: str | None = None  # previous JSON report: only new findings count

@@ -19,7 +19,7 @@ def write(path: Path, text: str) -> Path:
 def test_no_config_gives_the_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_settings() == Settings()
-    assert Settings().fail_on == "critical"
+    assert Settings().fail_on == "major"
     assert Settings().max_penalty is None and Settings().min_quality is None
 
 

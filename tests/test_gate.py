@@ -87,7 +87,7 @@ def test_pair_quality_formula():
 @pytest.mark.parametrize(
     "settings, passed",
     [
-        (Settings(), False),  # default fail_on = critical
+        (Settings(), False),  # default fail_on = major
         (Settings(fail_on=None), True),
         (Settings(fail_on="none"), True),
         (Settings(fail_on="major", max_penalty=1000), False),
