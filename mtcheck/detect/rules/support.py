@@ -19,8 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
-
 from mtcheck.detect.base import CheckContext, Rule
 from mtcheck.types import Finding
 
@@ -96,6 +94,8 @@ def _word_scores(
     if len(cand.tokens) and len(ref.tokens):
         token_support = (cand.vectors @ ref.vectors.T).max(axis=1)
     else:
+        import numpy as np  # lazily: `mtcheck rules` does not need it
+
         token_support = np.zeros(len(cand.tokens), dtype=np.float32)
     from mtcheck.detect.rules.numbers import extract_quantities
 
