@@ -99,7 +99,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major, critical (default), or none."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major (default), critical, or none."),
     max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail the gate when the MQM-style penalty per 1,000 words exceeds N."),
     min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail the gate when the document quality (0-100) is below N."),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate."),
@@ -182,17 +182,15 @@ def _render_all(report, outputs: dict, stdout_fmt: Optional[str]) -> dict[str, s
     return rendered
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (rules, batch)."""
-    for module in ("mtcheck.cli_rules", "mtcheck.cli_batch"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        mod.register(app)
+def _register_commands() -> None:
+    """Commands that live in their own modules: `rules`/`rule` and `batch`."""
+    from mtcheck import cli_batch, cli_rules
+
+    cli_rules.register(app)
+    cli_batch.register(app)
 
 
-_register_optional_commands()
+_register_commands()
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def batch(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail a pair on any finding of this severity or above: minor, major, critical (default), or none."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail a pair on any finding of this severity or above: minor, major (default), critical, or none."),
     max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail a pair when its MQM-style penalty per 1,000 words exceeds N."),
     min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail a pair when its quality (0-100) is below N."),
     suppressions: Optional[str] = typer.Option(None, "--suppressions", metavar="JSON", help="Suppressions file (findings dismissed in review), honoured by the gate."),
