@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtcheck.align.embed import Encoder
+from mtcheck.align.embed import Encoder, ModelError
 from mtcheck.align.embed_cache import FILENAME, EmbeddingCache
 from mtcheck.cache import cache_dir
 from mtcheck.settings import Settings
@@ -163,3 +163,32 @@ def test_pickled_builds_once_per_key(tmp_path, monkeypatch):
     pickled("thing", "v2", build)  # new inputs: rebuilt
     assert len(calls) == 2
     assert pickled("thing", "v1", build, settings=Settings(cache=False)) and len(calls) == 3
+
+
+def test_unsupported_architecture_falls_back_to_sentence_transformers(tmp_path):
+    import json
+
+    from mtcheck.align.embed import default_model_path
+    from mtcheck.align.numpy_bert import supports
+
+    src = Path(default_model_path())
+    model = tmp_path / "model"
+    (model / "1_Pooling").mkdir(parents=True)
+    for f in src.iterdir():
+        if f.is_file():
+            (model / f.name).symlink_to(f)
+    pooling = json.loads((src / "1_Pooling" / "config.json").read_text())
+    assert supports(src) is not None
+
+    (model / "1_Pooling" / "config.json").write_text(json.dumps(dict(pooling, pooling_mode_mean_tokens=False, pooling_mode_mean_sqrt_len_tokens=True)))
+    assert supports(model) is None
+    assert Encoder(str(model)).backend == "sentence-transformers"
+    with pytest.raises(ModelError):
+        Encoder(str(model), backend="numpy").backend  # noqa: B018
+
+    (model / "1_Pooling" / "config.json").write_text(json.dumps(dict(pooling, pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)))
+    spec = supports(model)
+    assert spec is not None and spec.pooling == "cls"
+    ours = Encoder(str(model), backend="numpy").encode(TEXTS[:4])
+    theirs = Encoder(str(model), backend="sentence-transformers").encode(TEXTS[:4])
+    assert np.sum(ours * theirs, axis=1).min() > 1 - 1e-4  # CLS pooling, same as theirs
