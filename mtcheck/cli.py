@@ -51,15 +51,29 @@ def _split_codes(values: Optional[List[str]]) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
-def build_settings(config: Optional[Path], **cli) -> "Settings":
-    """Settings from the config file, then every option given on the command line."""
-    from mtcheck.config import load_settings
+def build_settings(
+    config: Optional[Path], *, select=None, ignore=None, no_grammar=False, no_cache=False, **cli
+) -> "Settings":
+    """Settings from the config file, then every option given on the command line.
 
+    Options not given (None, False, empty) keep the config's or the default value.
+    """
+    from mtcheck.config import load_settings
+    from mtcheck.types import SEVERITIES
+
+    fail_on = cli.get("fail_on")
+    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
+        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
     settings = load_settings(str(config) if config else None)
+    cli.update(select=_split_codes(select), ignore=_split_codes(ignore))
     for key, value in cli.items():
         if value is None or value == [] or value is False:
-            continue  # not given: keep the config's (or default) value
+            continue
         setattr(settings, key, value)
+    if no_grammar:
+        settings.grammar = False
+    if no_cache:
+        settings.cache = False
     return settings
 
 
@@ -116,12 +130,8 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stdout (files are still written)."),
 ) -> None:
     """Check CANDIDATE (machine translation) against REFERENCE (clean article)."""
-    from mtcheck.types import SEVERITIES
-
     if fmt not in STDOUT_FORMATS:
         raise fail(f"--format {fmt!r}: choose one of {', '.join(STDOUT_FORMATS)}")
-    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
-        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
     outputs = {"json": json_out, "html": html_out, "sarif": sarif_out, "junit": junit_out}
     targets = [p.resolve() for p in outputs.values() if p is not None]
     if len(set(targets)) != len(targets):
@@ -132,8 +142,8 @@ def check(
             config,
             aligned=aligned,
             model=model,
-            select=_split_codes(select),
-            ignore=_split_codes(ignore),
+            select=select,
+            ignore=ignore,
             fail_on=fail_on,
             max_penalty=max_penalty,
             min_quality=min_quality,
@@ -141,11 +151,9 @@ def check(
             suppressions=suppressions,
             languagetool_url=languagetool_url,
             require_grammar=require_grammar,
+            no_grammar=no_grammar,
+            no_cache=no_cache,
         )
-        if no_grammar:
-            settings.grammar = False
-        if no_cache:
-            settings.cache = False
         from mtcheck.pipeline import run_check
 
         report = run_check(reference, candidate, settings)

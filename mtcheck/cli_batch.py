@@ -66,11 +66,8 @@ def batch(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the on-disk caches (embeddings, LanguageTool)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
 ) -> None:
-    from mtcheck.cli import EXIT_ERROR, _split_codes, build_settings, fail, known_errors
-    from mtcheck.types import SEVERITIES
+    from mtcheck.cli import EXIT_ERROR, build_settings, fail, known_errors
 
-    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
-        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
     from mtcheck.batch import BatchInputError, open_input, run_batch
 
     try:
@@ -79,19 +76,17 @@ def batch(
             config,
             aligned=aligned,
             model=model,
-            select=_split_codes(select),
-            ignore=_split_codes(ignore),
+            select=select,
+            ignore=ignore,
             fail_on=fail_on,
             max_penalty=max_penalty,
             min_quality=min_quality,
             suppressions=suppressions,
             languagetool_url=languagetool_url,
             require_grammar=require_grammar,
+            no_grammar=no_grammar,
+            no_cache=no_cache,
         )
-        if no_grammar:
-            settings.grammar = False
-        if no_cache:
-            settings.cache = False
         _preflight(settings)
         with _progress(quiet) as progress:
             result = run_batch(source, settings, out_dir, html=html, jobs=jobs, force=force, progress=progress)
