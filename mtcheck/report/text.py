@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 from mtcheck.report.locate import LineIndex
 from mtcheck.types import Report
@@ -38,8 +39,11 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
         f"  metrics over aligned pairs: BLEU {_fmt(m.bleu)}  chrF {_fmt(m.chrf)}  "
         f"TER {_fmt(m.ter)}  similarity {_fmt(m.similarity, '.3f')}"
     )
-    for notice in report.notices:
-        con.print(f"  [cyan]note:[/] {escape(notice)}")
+    for notice in report.notices:  # wrapped under its first word, not at column 0
+        first, *rest = textwrap.wrap(notice, width=width - 8) or [""]
+        con.print(f"  [cyan]note:[/] {escape(first)}")
+        for line in rest:
+            con.print(f"        {escape(line)}")
 
     if report.findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
