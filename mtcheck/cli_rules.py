@@ -80,7 +80,10 @@ def rules_command(
             "on" if r.default_enabled else "off",
             title(r),
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped: wide enough for one line per rule, not 80 columns
+        console = Console(width=160)
+    console.print(table)
     typer.echo("`mtcheck rule CODE` explains a rule; --select/--ignore choose rules by prefix.")
 
 
