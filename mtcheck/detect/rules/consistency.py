@@ -39,9 +39,7 @@ class VariantGroup:
     note: str
 
     def pattern(self, form: str) -> re.Pattern:
-        body = r"\s+".join(re.escape(w) for w in form.split())
-        flags = re.IGNORECASE if self.kind == "term" else 0
-        return re.compile(rf"(?<![\w\-]){body}(?![\w\-])", flags)
+        return _form_pattern(form, re.IGNORECASE if self.kind == "term" else 0)
 
     def occurrences(self, text: str) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = {}
@@ -233,8 +231,20 @@ class InconsistentSpelling(Rule):
 
 
 def _all_spans(text: str, form: str) -> list[tuple[int, int]]:
-    pat = re.compile(rf"(?<![\w\-]){re.escape(form)}(?![\w\-])")
-    return [m.span() for m in pat.finditer(text)]
+    return [m.span() for m in _exact_pattern(form).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _form_pattern(form: str, flags: int) -> re.Pattern:
+    """A whole-word pattern for ``form``; any whitespace run matches a space. Compiled once."""
+    body = r"\s+".join(re.escape(w) for w in form.split())
+    return re.compile(rf"(?<![\w\-]){body}(?![\w\-])", flags)
+
+
+@lru_cache(maxsize=4096)
+def _exact_pattern(form: str) -> re.Pattern:
+    """A whole-word, case-sensitive pattern for ``form`` as written. Compiled once."""
+    return re.compile(rf"(?<![\w\-]){re.escape(form)}(?![\w\-])")
 
 
 def _choose(occ: dict, ref_occ: dict, preferred: str | None) -> str:

@@ -101,7 +101,7 @@ def _words(text: str) -> list[str]:
             extra.append(initials)
     low = fold(text)
     for group in _aliases():
-        if any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", low) for a in group):
+        if any(_alias_pattern(a).search(low) for a in group):
             extra.extend(w for a in group for w in a.split())
     return words + extra
 
@@ -116,6 +116,12 @@ def _aliases() -> tuple[tuple[str, ...], ...]:
         for ln in lines
         if ln.strip() and not ln.startswith("#")
     )
+
+
+@lru_cache(maxsize=None)
+def _alias_pattern(alias: str) -> re.Pattern:
+    """A whole-word pattern for one alias (folded). Compiled once."""
+    return re.compile(rf"(?<!\w){re.escape(alias)}(?!\w)")
 
 
 def _present(word: str, others: list[str]) -> bool:

@@ -35,6 +35,7 @@ class Entry:
     forbidden: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def _pattern(phrase: str) -> re.Pattern:
     """Whole-word, case-insensitive match; any whitespace run matches a space."""
     body = r"\s+".join(re.escape(p) for p in phrase.split())
