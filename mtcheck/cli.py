@@ -13,6 +13,7 @@ from typing import List, Optional
 import typer
 
 from mtcheck import __version__
+from mtcheck.cli_options import shared_option
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 
 STDOUT_FORMATS = ("text", "json", "sarif", "junit", "github")
+
 
 
 def fail(message: str) -> "typer.Exit":
@@ -109,19 +111,19 @@ def check(
     reference: str = typer.Argument(..., metavar="REFERENCE", help="Clean article (human reference or original copy); '-' for stdin."),
     candidate: str = typer.Argument(..., metavar="CANDIDATE", help="Machine-translated article to check; '-' for stdin."),
     aligned: bool = typer.Option(False, "--aligned", help="Line-aligned input: line i of CANDIDATE translates line i of REFERENCE (as sacrebleu expects)."),
-    model: Optional[str] = typer.Option(None, "--model", metavar="PATH", help="Local sentence-transformers model directory (default: bundled all-MiniLM-L6-v2). Never downloaded."),
-    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major (default), critical, or none."),
-    max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail the gate when the MQM-style penalty per 1,000 words exceeds N."),
-    min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail the gate when the document quality (0-100) is below N."),
+    model: Optional[str] = shared_option("model"),
+    select: Optional[List[str]] = shared_option("select"),
+    ignore: Optional[List[str]] = shared_option("ignore"),
+    config: Optional[Path] = shared_option("config"),
+    fail_on: Optional[str] = shared_option("fail_on"),
+    max_penalty: Optional[float] = shared_option("max_penalty"),
+    min_quality: Optional[float] = shared_option("min_quality"),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate."),
-    suppressions: Optional[str] = typer.Option(None, "--suppressions", metavar="JSON", help="Suppressions file (findings dismissed in review), honoured by the gate."),
-    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", metavar="URL", envvar="MTCHECK_LANGUAGETOOL_URL", help="LanguageTool server for grammar checks (e.g. http://localhost:8010)."),
-    no_grammar: bool = typer.Option(False, "--no-grammar", help="Do not run LanguageTool."),
-    require_grammar: bool = typer.Option(False, "--require-grammar", help="Make an unavailable LanguageTool an error (exit 2)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the on-disk caches."),
+    suppressions: Optional[str] = shared_option("suppressions"),
+    languagetool_url: Optional[str] = shared_option("languagetool_url"),
+    no_grammar: bool = shared_option("no_grammar"),
+    require_grammar: bool = shared_option("require_grammar"),
+    no_cache: bool = shared_option("no_cache"),
     fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="What to print on stdout: text, json, sarif, junit, github."),
     json_out: Optional[Path] = typer.Option(None, "--json", metavar="PATH", help="Write the JSON report (schema mtcheck.report/1)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML review report."),

@@ -10,6 +10,8 @@ from typing import List, Optional
 
 import typer
 
+from mtcheck.cli_options import shared_option
+
 BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
 
 \b
@@ -52,18 +54,18 @@ def batch(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Worker processes (each loads the model; threads are split between them)."),
     force: bool = typer.Option(False, "--force", help="Re-check pairs already reported in DIR."),
     aligned: bool = typer.Option(False, "--aligned", help="Every pair is line-aligned (line i translates line i)."),
-    model: Optional[str] = typer.Option(None, "--model", metavar="PATH", help="Local sentence-transformers model directory (default: bundled all-MiniLM-L6-v2)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Run only rules whose code starts with these prefixes (comma-separated, repeatable; ALL for every rule)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Skip rules whose code starts with these prefixes."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="PATH", help="Config file (default: mtcheck.toml or [tool.mtcheck] in pyproject.toml, searched upwards)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail a pair on any finding of this severity or above: minor, major (default), critical, or none."),
-    max_penalty: Optional[float] = typer.Option(None, "--max-penalty", metavar="N", help="Fail a pair when its MQM-style penalty per 1,000 words exceeds N."),
-    min_quality: Optional[float] = typer.Option(None, "--min-quality", metavar="N", help="Fail a pair when its quality (0-100) is below N."),
-    suppressions: Optional[str] = typer.Option(None, "--suppressions", metavar="JSON", help="Suppressions file (findings dismissed in review), honoured by the gate."),
-    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", metavar="URL", envvar="MTCHECK_LANGUAGETOOL_URL", help="LanguageTool server for grammar checks."),
-    no_grammar: bool = typer.Option(False, "--no-grammar", help="Do not run LanguageTool."),
-    require_grammar: bool = typer.Option(False, "--require-grammar", help="Make an unavailable LanguageTool an error."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the on-disk caches (embeddings, LanguageTool)."),
+    model: Optional[str] = shared_option("model"),
+    select: Optional[List[str]] = shared_option("select"),
+    ignore: Optional[List[str]] = shared_option("ignore"),
+    config: Optional[Path] = shared_option("config"),
+    fail_on: Optional[str] = shared_option("fail_on"),
+    max_penalty: Optional[float] = shared_option("max_penalty"),
+    min_quality: Optional[float] = shared_option("min_quality"),
+    suppressions: Optional[str] = shared_option("suppressions"),
+    languagetool_url: Optional[str] = shared_option("languagetool_url"),
+    no_grammar: bool = shared_option("no_grammar"),
+    require_grammar: bool = shared_option("require_grammar"),
+    no_cache: bool = shared_option("no_cache"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
 ) -> None:
     from mtcheck.cli import EXIT_ERROR, build_settings, fail, known_errors
