@@ -261,5 +261,3 @@ def apply_table(settings: Settings, table: dict[str, Any], config: Path) -> None
             load_glossary(settings.glossary)
         except GlossaryError as exc:
             raise ConfigError(f"{config}: glossary: {exc}") from None
-        options = settings.rule_options.setdefault("MT450", {})
-        options.setdefault("glossary", settings.glossary)

@@ -80,7 +80,7 @@ def check_documents(
         beads=beads,
         parallel=parallel,
         encoder=encoder,
-        options=settings.rule_options,
+        options=_rule_options(settings),
         allowed_terms=frozenset(settings.allowed_terms),
     )
     notices: list[str] = []
@@ -130,6 +130,14 @@ def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:
     if backend.status == "unavailable":
         notices.append(f"LanguageTool unavailable: {backend.reason}")
     return merge_grammar(findings, grammar)
+
+
+def _rule_options(settings: Settings) -> dict:
+    """Per-rule options, with ``Settings.glossary`` as the glossary rule's (MT450) default."""
+    options = {code: dict(values) for code, values in settings.rule_options.items()}
+    if settings.glossary:
+        options.setdefault("MT450", {}).setdefault("glossary", settings.glossary)
+    return options
 
 
 def _override_severities(findings: list[Finding], overrides: dict[str, str]) -> list[Finding]:

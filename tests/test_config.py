@@ -73,7 +73,11 @@ threshold = 0.3
     assert s.aligned and not s.grammar and not s.cache
     assert s.severity_overrides == {"MT201": "critical"}
     assert s.rule_options["MT205"] == {"threshold": 0.3}
-    assert s.rule_options["MT450"]["glossary"] == s.glossary
+    # the pipeline hands the glossary to its rule (MT450) as that rule's option
+    from mtcheck.pipeline import _rule_options
+
+    assert _rule_options(s)["MT450"]["glossary"] == s.glossary
+    assert _rule_options(s)["MT205"] == {"threshold": 0.3}
 
 
 def test_pyproject_table(tmp_path):

@@ -91,3 +91,14 @@ def test_glossary_from_config_end_to_end(tmp_path, glossary, monkeypatch):
     assert result.exit_code == 1, result.output
     found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "MT450"]
     assert [(f["text"], f["suggestions"]) for f in found] == [("Kiev", ["Kyiv"])]
+
+
+def test_settings_glossary_reaches_the_rule_without_a_config_file(glossary, tmp_path, encoder):
+    """Settings(glossary=...) in code (batch, library use) enforces it like the config key."""
+    from mtcheck.pipeline import check_documents
+    from mtcheck.settings import Settings
+
+    ref = Document(path="r.txt", text="Talks in Kyiv went on.\n")
+    cand = Document(path="c.txt", text="Talks in Kiev went on.\n")
+    report = check_documents(ref, cand, Settings(glossary=str(glossary), grammar=False, cache=False), encoder)
+    assert [f.text for f in report.findings if f.code == "MT450"] == ["Kiev"]
