@@ -120,10 +120,12 @@ def check_documents(
 
 
 def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:
-    """Add LanguageTool findings when its backend module is present."""
-    try:
-        from mtcheck.detect.languagetool import check_grammar, merge_grammar
-    except ImportError:
+    """Add LanguageTool findings (none when it is disabled or unavailable: see Backend)."""
+    from mtcheck.detect import code_selected
+    from mtcheck.detect.languagetool import CODE, check_grammar, merge_grammar
+
+    if not code_selected(CODE, settings.select, settings.ignore):
+        backends["languagetool"] = Backend("disabled", reason=f"{CODE} not selected (--select/--ignore)")
         return findings
     grammar, backend = check_grammar(ctx, settings)
     backends["languagetool"] = backend
