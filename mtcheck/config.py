@@ -162,13 +162,13 @@ def _known_code(code: str) -> bool:
 
 
 def _prefixes(k: _Key, value: Any) -> list[str]:
-    from mtcheck.detect import all_rules
+    from mtcheck.detect import UnknownRuleError, check_prefixes
 
-    codes = [r.code for r in all_rules()]
     entries = k.strings(value)
-    for entry in entries:
-        if entry.upper() != "ALL" and not any(c.startswith(entry.upper()) for c in codes):
-            raise k.fail(f"no rule code starts with {entry!r} (see `mtcheck rules`)")
+    try:
+        check_prefixes(entries)
+    except UnknownRuleError as exc:
+        raise k.fail(str(exc)) from None
     return entries
 
 

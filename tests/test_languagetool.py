@@ -501,3 +501,32 @@ def test_a_broken_local_install_is_reported_not_waited_for(tmp_path, monkeypatch
     findings, backend = check_grammar(context(text_of("emoji")), settings(tmp_path))
     assert findings == [] and backend.status == "unavailable"
     assert "the local LanguageTool in" in backend.reason and "exited with code" in backend.reason
+
+
+def test_select_and_ignore_accept_the_lt_code():
+    """LanguageTool findings carry code LT; --select/--ignore treat it like a rule code."""
+    from mtcheck.detect import UnknownRuleError, check_prefixes, code_selected
+
+    check_prefixes(["LT", "MT1"])  # no error
+    with pytest.raises(UnknownRuleError):
+        check_prefixes(["LX"])
+    assert code_selected("LT", [], [])
+    assert code_selected("LT", ["ALL"], [])
+    assert code_selected("LT", ["lt", "MT1"], [])
+    assert not code_selected("LT", ["MT1"], [])
+    assert not code_selected("LT", [], ["LT"])
+    assert not code_selected("LT", ["ALL"], ["L"])
+
+
+def test_ignored_lt_is_reported_disabled_and_asks_no_server(tmp_path):
+    from mtcheck.pipeline import check_documents
+    from mtcheck.settings import Settings
+    from mtcheck.types import Document
+
+    ref = Document(path="r.txt", text="The talks began on Friday.\n")
+    cand = Document(path="c.txt", text="The talks begun on Friday.\n")
+    settings = Settings(ignore=["LT"], languagetool_url="http://127.0.0.1:9/", cache=False)
+    report = check_documents(ref, cand, settings)
+    assert report.backends["languagetool"].status == "disabled"
+    assert "not selected" in report.backends["languagetool"].reason
+    assert not any(f.source == "languagetool" for f in report.findings)

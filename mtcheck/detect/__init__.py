@@ -27,8 +27,35 @@ RULE_MODULES: tuple[str, ...] = (
 )
 
 
+#: Codes of findings that come from a backend rather than a Rule class (LanguageTool's
+#: matches all carry "LT"). --select/--ignore accept them like rule codes.
+BACKEND_CODES: tuple[str, ...] = ("LT",)
+
+
 class UnknownRuleError(ValueError):
     """A --select/--ignore entry that matches no rule code."""
+
+
+def _normalise(entries: Iterable[str] | None) -> list[str]:
+    return [e.strip().upper() for e in (entries or []) if e.strip()]
+
+
+def check_prefixes(entries: Iterable[str]) -> None:
+    """Raise UnknownRuleError for a select/ignore entry that matches no code."""
+    codes = [r.code for r in all_rules()] + list(BACKEND_CODES)
+    for entry in _normalise(entries):
+        if entry != "ALL" and not any(c.startswith(entry) for c in codes):
+            raise UnknownRuleError(f"no rule code starts with {entry!r} (see `mtcheck rules`)")
+
+
+def code_selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:
+    """Whether a backend code (e.g. "LT") runs under select/ignore, by the rules' logic.
+
+    On by default; with ``select`` it must be named by a prefix or "ALL"; ``ignore`` wins.
+    """
+    select, ignore = _normalise(select), _normalise(ignore)
+    chosen = not select or "ALL" in select or any(code.startswith(p) for p in select)
+    return chosen and not any(code.startswith(p) for p in ignore)
 
 
 def all_rules() -> list[type[Rule]]:
@@ -62,11 +89,8 @@ def select_rules(
     rules by prefix and wins over ``select``.
     """
     rules = all_rules()
-    select = [s.strip().upper() for s in (select or []) if s.strip()]
-    ignore = [s.strip().upper() for s in (ignore or []) if s.strip()]
-    for entry in [*select, *ignore]:
-        if entry != "ALL" and not any(r.code.startswith(entry) for r in rules):
-            raise UnknownRuleError(f"no rule code starts with {entry!r} (see `mtcheck rules`)")
+    select, ignore = _normalise(select), _normalise(ignore)
+    check_prefixes([*select, *ignore])
     if not select:
         chosen = [r for r in rules if r.default_enabled]
     else:
