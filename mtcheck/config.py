@@ -236,6 +236,7 @@ FIELDS: dict[str, tuple[str, Callable[[_Key, Any], Any]]] = {
     "baseline": ("baseline", lambda k, v: k.path(v)),
     "suppressions": ("suppressions", lambda k, v: k.path(v)),
     "cache": ("cache", _Key.boolean),
+    "ter": ("ter", _Key.boolean),
     "cache_dir": ("cache_dir", lambda k, v: k.path(v, must_exist=False)),
     "rules": ("rule_options", _rule_options),
 }

@@ -72,7 +72,7 @@ def check_documents(
         else:
             beads, parallel = align_documents(reference, candidate, encoder)
     with _timed(timings, "metrics"):
-        metrics = compute_metrics(beads, reference, candidate)
+        metrics = compute_metrics(beads, reference, candidate, ter=settings.ter)
 
     ctx = CheckContext(
         reference=reference,

@@ -45,6 +45,9 @@ class Settings:
     min_quality: float | None = None  # 0-100
     baseline: str | None = None  # previous JSON report: only new findings count
     suppressions: str | None = None  # JSON file of dismissed findings
+    # metrics: corpus TER costs seconds per thousand words (sacrebleu's shift search),
+    # more than everything else together on a long article: computed when asked for.
+    ter: bool = False
     # caching
     cache: bool = True
     cache_dir: str | None = None

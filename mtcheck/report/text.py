@@ -37,7 +37,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
     )
     con.print(
         f"  metrics over aligned pairs: BLEU {_fmt(m.bleu)}  chrF {_fmt(m.chrf)}  "
-        f"TER {_fmt(m.ter)}  similarity {_fmt(m.similarity, '.3f')}"
+        f"TER {_fmt(m.ter) if 'ter' in m.signatures or not m.signatures else 'off (--ter)'}  similarity {_fmt(m.similarity, '.3f')}"
     )
     for notice in report.notices:  # wrapped under its first word, not at column 0
         first, *rest = textwrap.wrap(notice, width=width - 8) or [""]
