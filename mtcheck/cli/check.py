@@ -36,6 +36,7 @@ def check(
     no_grammar: bool = shared_option("no_grammar"),
     require_grammar: bool = shared_option("require_grammar"),
     no_cache: bool = shared_option("no_cache"),
+    ter: bool = shared_option("ter"),
     fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="What to print on stdout: text, json, sarif, junit, github."),
     json_out: Optional[Path] = typer.Option(None, "--json", metavar="PATH", help="Write the JSON report (schema mtcheck.report/1)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML review report."),
@@ -67,6 +68,7 @@ def check(
             require_grammar=require_grammar,
             no_grammar=no_grammar,
             no_cache=no_cache,
+            ter=ter,
         )
         from mtcheck.pipeline import run_check
 

@@ -17,6 +17,7 @@ SHARED_OPTIONS = {
     "languagetool_url": lambda: typer.Option(None, "--languagetool-url", metavar="URL", envvar="MTCHECK_LANGUAGETOOL_URL", help="LanguageTool server for grammar checks (e.g. http://localhost:8010)."),
     "no_grammar": lambda: typer.Option(False, "--no-grammar", help="Do not run LanguageTool."),
     "require_grammar": lambda: typer.Option(False, "--require-grammar", help="Make an unavailable LanguageTool an error (exit 2)."),
+    "ter": lambda: typer.Option(False, "--ter", help="Also compute corpus TER (sacrebleu; seconds per thousand words, so off by default)."),
     "no_cache": lambda: typer.Option(False, "--no-cache", help="Do not read or write the on-disk caches (embeddings, LanguageTool)."),
 }
 
