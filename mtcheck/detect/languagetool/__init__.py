@@ -34,6 +34,7 @@ Options (``Settings.rule_options["LT"]``)
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -41,12 +42,17 @@ from mtcheck.cache import cache_dir
 from mtcheck.detect.base import CheckContext
 from mtcheck.detect.languagetool.cache import ResponseCache, cache_key
 from mtcheck.detect.languagetool.categories import is_spelling, mqm_for
-from mtcheck.detect.languagetool.client import LanguageToolError, Session, Target, find_target
+from mtcheck.detect.languagetool.client import (
+    LanguageToolError,
+    Session,
+    Target,
+    find_target,
+)
 from mtcheck.detect.languagetool.offsets import chunk_spans, utf16_to_index
 from mtcheck.settings import Settings
 from mtcheck.types import Backend, Finding
 
-__all__ = ["GrammarUnavailableError", "check_grammar", "merge_grammar", "preflight", "CODE", "DEFAULTS"]
+__all__ = ["CODE", "DEFAULTS", "GrammarUnavailableError", "check_grammar", "merge_grammar", "preflight"]
 
 CODE = "LT"
 SOURCE = "languagetool"
@@ -85,6 +91,7 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
         preflight(settings)
         return [], Backend("disabled", reason="turned off (--no-grammar)")
 
+    t0 = time.perf_counter()
     opts = {**DEFAULTS, **settings.rule_options.get(CODE, {})}
     target = _target(settings)
     if isinstance(target, str):
@@ -107,9 +114,11 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
                 answers[span] = hit
     missing = [span for span in spans if span not in answers]
     incomplete = 0
+    startup = None
     if missing:
         try:
             with Session(target, float(opts["timeout"]), float(opts["startup_timeout"])) as session:
+                startup = session.startup_seconds
                 for span in missing:
                     answer = session.check(text[span[0] : span[1]], language, params)
                     answers[span] = answer
@@ -118,7 +127,7 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
                     elif cache is not None:
                         cache.put(keys[span], answer)
         except LanguageToolError as exc:
-            return _unavailable(settings, str(exc), target)
+            return _unavailable(settings, str(exc), target, time.perf_counter() - t0)
 
     matches: list[_Match] = []
     skipped = 0
@@ -140,7 +149,13 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
         notes.append(f"{skipped} LanguageTool match(es) skipped: their offsets did not match the text")
     if incomplete:
         notes.append(f"LanguageTool reported incomplete results for {incomplete} chunk(s) (not cached)")
-    return findings, Backend("used", how=how, reason="; ".join(notes))
+    versions = {str((a.get("software") or {}).get("version", "")) for a in answers.values()} - {""}
+    version = ", ".join(sorted(versions)) or target.version
+    seconds = round(time.perf_counter() - t0, 3)
+    startup = None if startup is None else round(startup, 3)
+    backend = Backend("used", how=how, reason="; ".join(notes), version=version, mode=target.mode,
+                      seconds=seconds, startup_seconds=startup)  # fmt: skip
+    return findings, backend
 
 
 def preflight(settings: Settings) -> None:
@@ -180,16 +195,21 @@ def merge_grammar(builtin: list[Finding], grammar: list[Finding]) -> list[Findin
 
 def _target(settings: Settings) -> Target | str:
     try:
-        return find_target(settings.languagetool_url)
+        return find_target(settings.languagetool_url, settings.cache_dir)
     except LanguageToolError as exc:  # a malformed URL
         return str(exc)
 
 
-def _unavailable(settings: Settings, reason: str, target: Target | None = None) -> tuple[list[Finding], Backend]:
+def _unavailable(
+    settings: Settings, reason: str, target: Target | None = None, seconds: float | None = None
+) -> tuple[list[Finding], Backend]:
     reason = " ".join(reason.split())  # one line, whatever the server said
     if settings.require_grammar:
         raise GrammarUnavailableError(f"LanguageTool is required (--require-grammar) but unavailable: {reason}")
-    return [], Backend("unavailable", how=target.how if target else "", reason=reason)
+    if target is None:
+        return [], Backend("unavailable", reason=reason)
+    secs = None if seconds is None else round(seconds, 3)
+    return [], Backend("unavailable", how=target.how, reason=reason, version=target.version, mode=target.mode, seconds=secs)
 
 
 def _language(language: str) -> str:
