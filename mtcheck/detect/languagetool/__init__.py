@@ -28,7 +28,9 @@ Options (``Settings.rule_options["LT"]``)
     (10,000: under the public API's 20,000 and any usual ``maxTextLength``);
     ``language`` sent to LanguageTool (default from ``Settings.language``; ``en`` is
     sent as ``en-US`` because LanguageTool spell-checks only a variant); ``disabled_rules``
-    LanguageTool rule ids not to run; ``startup_timeout`` seconds for a local server (60).
+    LanguageTool rule ids not to run; ``enable`` LanguageTool rule or category ids to
+    report although ``categories.tsv`` turns them off by default; ``startup_timeout``
+    seconds for a local server to answer (60).
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mtcheck.cache import cache_dir
 from mtcheck.detect.base import CheckContext
 from mtcheck.detect.languagetool.cache import ResponseCache, cache_key
-from mtcheck.detect.languagetool.categories import is_spelling, mqm_for
+from mtcheck.detect.languagetool.categories import default_on, is_spelling, mqm_for
 from mtcheck.detect.languagetool.client import (
     LanguageToolError,
     Session,
@@ -61,6 +63,7 @@ DEFAULTS = {
     "chunk_chars": 10_000,
     "language": None,
     "disabled_rules": [],
+    "enable": [],
     "startup_timeout": 60.0,
 }
 MAX_SUGGESTIONS = 5
@@ -73,8 +76,8 @@ class GrammarUnavailableError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class _Match:
-    """A LanguageTool match located in the candidate, before filtering."""
+class GrammarMatch:
+    """A LanguageTool match located in the candidate, with LanguageTool's own labels."""
 
     finding: Finding
     category_id: str
@@ -84,8 +87,26 @@ class _Match:
 def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding], Backend]:
     """LanguageTool's findings on the candidate, and how (or why not) it was used.
 
-    Raises :class:`GrammarUnavailableError` when ``settings.require_grammar`` is set and
-    LanguageTool is off or cannot be reached.
+    Only the rules and categories that ``categories.tsv`` turns on by default, plus those
+    named in the ``enable`` option, are reported. Raises :class:`GrammarUnavailableError`
+    when ``settings.require_grammar`` is set and LanguageTool is off or cannot be reached.
+    """
+    opts = {**DEFAULTS, **settings.rule_options.get(CODE, {})}
+    enable = {str(x) for x in opts["enable"]}
+    matches, backend = grammar_matches(ctx, settings)
+    kept = [m.finding for m in matches if m.finding.rule in enable or m.category_id in enable
+            or default_on(m.finding.rule, m.category_id, m.issue_type)]  # fmt: skip
+    off = len(matches) - len(kept)
+    if off:
+        note = f"{off} LanguageTool match(es) of rules off by default (LT option 'enable' turns them on)"
+        backend = replace(backend, reason="; ".join(x for x in (backend.reason, note) if x))
+    return kept, backend
+
+
+def grammar_matches(ctx: CheckContext, settings: Settings) -> tuple[list[GrammarMatch], Backend]:
+    """Every LanguageTool match on the candidate (no default-on filter), with its category.
+
+    What :func:`check_grammar` filters; benchmarks measure rules and categories with it.
     """
     if not settings.grammar:
         preflight(settings)
@@ -129,15 +150,15 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
         except LanguageToolError as exc:
             return _unavailable(settings, str(exc), target, time.perf_counter() - t0)
 
-    matches: list[_Match] = []
+    matches: list[GrammarMatch] = []
     skipped = 0
     for span in spans:
         found, bad = _locate(ctx, answers[span], span)
         matches.extend(found)
         skipped += bad
     words = _Words(ctx) if matches else None
-    findings = [m.finding for m in matches if not (words and words.judged_elsewhere(m))]
-    findings.sort(key=lambda f: (f.start, f.end, f.rule))
+    found = [m for m in matches if not (words and words.judged_elsewhere(m))]
+    found.sort(key=lambda m: (m.finding.start, m.finding.end, m.finding.rule))
 
     how = target.how
     if spans and not missing:
@@ -155,7 +176,7 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
     startup = None if startup is None else round(startup, 3)
     backend = Backend("used", how=how, reason="; ".join(notes), version=version, mode=target.mode,
                       seconds=seconds, startup_seconds=startup)  # fmt: skip
-    return findings, backend
+    return found, backend
 
 
 def preflight(settings: Settings) -> None:
@@ -217,12 +238,12 @@ def _language(language: str) -> str:
     return "en-US" if language.lower() == "en" else language
 
 
-def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[list[_Match], int]:
+def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[list[GrammarMatch], int]:
     """The matches of one chunk's answer as findings in the candidate, and how many were skipped."""
     doc = ctx.candidate
     base = span[0]
     table: list[int] | None = None
-    found: list[_Match] = []
+    found: list[GrammarMatch] = []
     skipped = 0
     for m in answer.get("matches", []):
         try:
@@ -260,7 +281,7 @@ def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[lis
             suggestions=tuple(r for r in replacements[:MAX_SUGGESTIONS] if r),
             source=SOURCE,
         )
-        found.append(_Match(finding, category_id, issue_type))
+        found.append(GrammarMatch(finding, category_id, issue_type))
     return found, skipped
 
 
@@ -309,7 +330,7 @@ class _Words:
         uses = _whole_word(name, re.IGNORECASE).findall(self.ctx.candidate.text)
         return len(uses) >= 2 and all(u == name for u in uses)
 
-    def judged_elsewhere(self, match: _Match) -> bool:
+    def judged_elsewhere(self, match: GrammarMatch) -> bool:
         """Spelling matches the built-in rules already judge (reference words, names, allowed terms)."""
         if not is_spelling(match.category_id, match.issue_type):
             return False
