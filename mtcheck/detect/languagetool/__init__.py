@@ -24,13 +24,13 @@ Dropped on purpose
     word): the built-in one stays. See :func:`merge_grammar` for "same span".
 
 Options (``Settings.rule_options["LT"]``)
-    ``timeout`` seconds per request (30); ``chunk_chars`` largest request in UTF-16 units
+    ``timeout`` seconds per request (60); ``chunk_chars`` largest request in UTF-16 units
     (10,000: under the public API's 20,000 and any usual ``maxTextLength``);
     ``language`` sent to LanguageTool (default from ``Settings.language``; ``en`` is
     sent as ``en-US`` because LanguageTool spell-checks only a variant); ``disabled_rules``
     LanguageTool rule ids not to run; ``enable`` LanguageTool rule or category ids to
     report although ``categories.tsv`` turns them off by default; ``startup_timeout``
-    seconds for a local server to answer (60).
+    seconds for a local server to answer (120).
 """
 
 from __future__ import annotations
@@ -59,12 +59,12 @@ __all__ = ["CODE", "DEFAULTS", "GrammarUnavailableError", "check_grammar", "merg
 CODE = "LT"
 SOURCE = "languagetool"
 DEFAULTS = {
-    "timeout": 30.0,
+    "timeout": 60.0,
     "chunk_chars": 10_000,
     "language": None,
     "disabled_rules": [],
     "enable": [],
-    "startup_timeout": 60.0,
+    "startup_timeout": 120.0,
 }
 MAX_SUGGESTIONS = 5
 _WS = re.compile(r"\s")

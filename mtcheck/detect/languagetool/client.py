@@ -160,7 +160,7 @@ class Session:
     ``startup_seconds`` says how long it took.
     """
 
-    def __init__(self, target: Target, timeout: float, startup_timeout: float = 60.0):
+    def __init__(self, target: Target, timeout: float, startup_timeout: float = 120.0):
         self.target = target
         self.timeout = timeout
         self.startup_timeout = startup_timeout

@@ -183,7 +183,7 @@ class LocalServer:
     them: ``mtcheck languagetool start``) and log to ``log_path``.
     """
 
-    def __init__(self, install: Install, startup_timeout: float = 60.0, port: int | None = None,
+    def __init__(self, install: Install, startup_timeout: float = 120.0, port: int | None = None,
                  detached: bool = False, log_path: Path | None = None):  # fmt: skip
         self.install = install
         self.startup_timeout = startup_timeout
@@ -248,10 +248,22 @@ class LocalServer:
                     f": {tail}" if tail else ""
                 )
             if healthy(self.base, timeout=2.0):
-                return None
+                return self._warm_up(deadline)
             time.sleep(0.2)
         self.stop()
         return f"the local {self.install.name} in {self.install.home} did not start within {self.startup_timeout:g} s"
+
+    def _warm_up(self, deadline: float) -> str | None:
+        """One short English check: LanguageTool loads a language's rules on first use
+        (seconds), which would otherwise fall on the first real request and its timeout."""
+        from mtcheck.detect.languagetool.client import LanguageToolError, post_check
+
+        try:
+            post_check(self.url, "This is a short warm-up text.", "en-US", {}, max(1.0, deadline - time.monotonic()))
+        except LanguageToolError as exc:
+            self.stop()
+            return f"the local {self.install.name} started but did not check a first text ({exc})"
+        return None
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -346,7 +358,7 @@ def kept_server(cache_root: str | Path | None = None) -> dict | None:
     return {**state, "url": f"http://127.0.0.1:{port}/v2/check"}
 
 
-def start_kept(cache_root: str | Path | None = None, port: int | None = None, startup_timeout: float = 60.0) -> tuple[dict, bool]:
+def start_kept(cache_root: str | Path | None = None, port: int | None = None, startup_timeout: float = 120.0) -> tuple[dict, bool]:
     """Start a detached server and record it; (its state, whether it was started now)."""
     path = state_path(cache_root)
     with _locked(path):
