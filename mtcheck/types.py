@@ -135,6 +135,13 @@ class Backend:
     status: Literal["used", "unavailable", "disabled"]
     how: str = ""
     reason: str = ""
+    #: LanguageTool: its version, how it was reached ("url", "local": started for this
+    #: run, "kept": by ``mtcheck languagetool start``, "shared": one server for a batch),
+    #: seconds spent in it (start-up included) and the JVM start-up alone.
+    version: str = ""
+    mode: str = ""
+    seconds: float | None = None
+    startup_seconds: float | None = None
 
 
 @dataclass

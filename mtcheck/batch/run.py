@@ -141,13 +141,16 @@ def run_batch(
 
     if progress:
         progress(0, total, None)
+    from mtcheck.detect.languagetool.server import serving
+
     try:
-        if jobs <= 1:
-            init_worker(settings, str(out), html)
-            for task in tasks():
-                record(task.seq, run_task(task), fresh=True)
-        else:
-            run_parallel(tasks(), settings, out, html, jobs, record)
+        with serving(settings):  # one local LanguageTool for every pair and worker
+            if jobs <= 1:
+                init_worker(settings, str(out), html)
+                for task in tasks():
+                    record(task.seq, run_task(task), fresh=True)
+            else:
+                run_parallel(tasks(), settings, out, html, jobs, record)
     except KeyboardInterrupt:
         interrupted = True
     finally:
