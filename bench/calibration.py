@@ -18,9 +18,10 @@ default; LanguageTool when a server can be started, else its findings are absent
 - reference-side finding (omissions): 1 when a rater annotated an Accuracy error
   (Accuracy/*: omission, mistranslation, addition...) in the segment.
 
-Fit: one L2 logistic regression (scikit-learn, C=1, standardised features) per rule with
-at least ``MIN_ROWS`` findings and ``MIN_CLASS`` of each label, else per family (code
-prefix MT1/MT2/MT3/MT4, LT), else one default model. Validation: leave-one-talk-out
+Fit (``fit``): one L2 logistic regression (scikit-learn, C=0.03, standardised features)
+per rule with at least ``MIN_ROWS`` findings and ``MIN_CLASS`` of each label; a rule
+with fewer gets its observed rate shrunk towards its family's (code prefix MT1/MT2/MT3/
+MT4, LT); families and a default model get their rates (used for rules never seen). Validation: leave-one-talk-out
 (5 folds: each talk's findings are predicted by models fitted on the other four).
 Printed: the held-out reliability table (10 equal-width bins: mean predicted, observed
 share of label 1, count), expected calibration error (ECE, count-weighted |observed -
@@ -51,14 +52,21 @@ from mtcheck.score.confidence import CALIBRATION_FILE, Calibrator, features, fal
 from mtcheck.types import Document  # noqa: E402
 
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
-MIN_ROWS = 40
-MIN_CLASS = 8
+MIN_ROWS = 150
+MIN_CLASS = 30
+SHRINK = 4
+C = 0.03
 BASE_FEATURES = ("log_words", "min_zipf", "log_sentence_words", "chrf", "cosine", "major")
 FLUENCY = ("Fluency/Grammar", "Fluency/Spelling")
 THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 #: Prior for LanguageTool categories never seen in the data: the precision the lt
 #: engineer measured for LanguageTool on this set (bench/languagetool.py); see README.
 LT_PRIOR = 0.45
+#: Prior of a rule that gave no finding on this data (no measurement): calques (MT3xx),
+#: consistency and glossary (MT4xx), omissions (MT206/MT207, document mode only). Set at
+#: even odds so that they are shown at the default minimum and ranked after measured
+#: findings that are more likely; a prior, not a measurement (README, "Confidence").
+UNMEASURED_PRIOR = 0.5
 
 
 # ----------------------------------------------------------------------------- collect
@@ -179,27 +187,57 @@ def _fit_one(rows: list[dict]) -> dict:
         p = (y.sum() + 1) / (len(y) + 2)
         return {"n": len(rows), "positive": int(y.sum()), "features": [], "mean": [], "scale": [], "coef": [],
                 "intercept": round(math.log(p / (1 - p)), 6)}
-    lr = LogisticRegression(C=1.0, max_iter=1000).fit((raw - mean) / scale, y)
+    lr = LogisticRegression(C=C, max_iter=1000).fit((raw - mean) / scale, y)
     return {"n": len(rows), "positive": int(y.sum()), "features": names,
             "mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
             "coef": [round(float(v), 6) for v in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
 
 
+def _rate(pos: int, n: int, prior: float, strength: float) -> float:
+    """Share of label 1, shrunk towards ``prior`` with the weight of ``strength`` findings."""
+    return (pos + strength * prior) / (n + strength)
+
+
+def _prior_model(n: int, pos: int, p: float, **extra) -> dict:
+    return {"n": n, "positive": pos, "features": [], "mean": [], "scale": [], "coef": [],
+            "intercept": round(math.log(p / (1 - p)), 6), **extra}
+
+
 def fit(rows: list[dict]) -> dict:
-    """Calibration parameters: a model per key with enough findings, families, default."""
+    """Calibration parameters per key (see the module docstring).
+
+    A rule with at least ``MIN_ROWS`` findings and ``MIN_CLASS`` of each label gets a
+    logistic model over its features; a rule with fewer gets its own rate shrunk towards
+    its family's (``SHRINK`` = 4 pseudo-findings); families and ``default`` get their rate.
+    """
     by_key = defaultdict(list)
     for r in rows:
         for k in r["keys"]:
             by_key[k].append(r)
     models = {}
-    for key, rs in sorted(by_key.items()):
+    default = by_key["default"]
+    base = _rate(sum(r["y"] for r in default), len(default), 0.5, 2)
+    models["default"] = _prior_model(len(default), sum(r["y"] for r in default), base)
+    families = {k: rs for k, rs in by_key.items() if len(k) == 3 or k == "LT"}
+    for key, rs in sorted(families.items()):
         pos = sum(r["y"] for r in rs)
-        if key == "default" or (len(rs) >= MIN_ROWS and min(pos, len(rs) - pos) >= MIN_CLASS):
+        models[key] = _prior_model(len(rs), pos, _rate(pos, len(rs), base, SHRINK))
+    for key, rs in sorted(by_key.items()):
+        if key in models:
+            continue
+        pos = sum(r["y"] for r in rs)
+        family = rs[0]["keys"][-2]
+        prior = math.exp(models[family]["intercept"]) / (1 + math.exp(models[family]["intercept"]))
+        if len(rs) >= MIN_ROWS and min(pos, len(rs) - pos) >= MIN_CLASS:
             models[key] = _fit_one(rs)
+        else:
+            models[key] = _prior_model(len(rs), pos, _rate(pos, len(rs), prior, SHRINK))
     if "LT" not in models:
-        p = LT_PRIOR
-        models["LT"] = {"n": 0, "positive": 0, "features": [], "mean": [], "scale": [], "coef": [],
-                        "intercept": round(math.log(p / (1 - p)), 6), "prior": True}
+        models["LT"] = _prior_model(0, 0, LT_PRIOR, prior=True)
+    from mtcheck.detect import all_rules
+
+    for rule in all_rules():  # rules that gave no finding on this data: a stated prior
+        models.setdefault(rule.code, _prior_model(0, 0, UNMEASURED_PRIOR, prior=True))
     return {"models": models}
 
 
@@ -236,6 +274,27 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[list
 def md(headers, rows) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     return "\n".join(out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+
+
+def clean_vs_unrelated(path: str) -> None:
+    """The clean fixture checked (as documents, default settings) against an unrelated article."""
+    from mtcheck.pipeline import check_documents
+    from mtcheck.settings import DEFAULT_MIN_CONFIDENCE, Settings
+
+    fixture = (ROOT / "fixtures" / "kurdistan24-istanbul-talks.clean.txt").read_text(encoding="utf-8")
+    first = json.loads(Path(path).read_text(encoding="utf-8").splitlines()[0])
+    unrelated = "\n".join(s["references"]["refB"] for s in first["segments"][:60]) + "\n"
+    settings = Settings(grammar=False, min_confidence=0.0)
+    report = check_documents(Document("unrelated", unrelated), Document("clean", fixture), settings)
+    n = len(fixture.split())
+    print(f"### Clean fixture ({n:,} words) checked against an unrelated article "
+          f"(the first 60 refB segments of talk {first['doc']})\n")
+    rows = []
+    for th in THRESHOLDS:
+        kept = [f for f in report.findings if f.confidence >= th]
+        rows.append([f"{th:.2f}" + (" ← default" if abs(th - DEFAULT_MIN_CONFIDENCE) < 1e-9 else ""), len(kept),
+                     f"{1000 * len(kept) / n:.1f}", ", ".join(sorted({f.code for f in kept}))])
+    print(md(["min confidence", "findings", "per 1,000 words", "rules"], rows))
 
 
 def main() -> None:
@@ -302,6 +361,8 @@ def main() -> None:
               "false alarms", "per 1,000 words"], trow))
     fa_codes = Counter(r["code"] for r, p in zip(data["fa_rows"], fa_p) if p >= 0.4)
     print(f"\nfalse alarms at 0.40 by rule: {dict(fa_codes.most_common())}")
+    print()
+    clean_vs_unrelated(args.data)
     if args.write:
         final["fitted_on"] = ("WMT21 TED zh-en MQM (Freitag et al. 2021, Apache 2.0), 13 MT systems x 5 talks "
                               "vs refB, bench/calibration.py")
