@@ -233,6 +233,7 @@ FIELDS: dict[str, tuple[str, Callable[[_Key, Any], Any]]] = {
     "fail_on": ("fail_on", lambda k, v: k.severity(v, allow_none=True)),
     "max_penalty": ("max_penalty", lambda k, v: k.number(v, lo=0)),
     "min_quality": ("min_quality", lambda k, v: k.number(v, lo=0, hi=100)),
+    "min_confidence": ("min_confidence", lambda k, v: k.number(v, lo=0, hi=1)),
     "baseline": ("baseline", lambda k, v: k.path(v)),
     "suppressions": ("suppressions", lambda k, v: k.path(v)),
     "cache": ("cache", _Key.boolean),
