@@ -13,7 +13,7 @@ from dataclasses import replace
 from mtcheck import __version__
 from mtcheck.align.embed import Encoder
 from mtcheck.read import read_pair
-from mtcheck.segment import segment
+from mtcheck.segment import line_sentences, segment
 from mtcheck.settings import Settings
 from mtcheck.types import Backend, Document, Finding, Report
 
@@ -46,7 +46,7 @@ def check_documents(
     timings: dict[str, float] | None = None,
 ) -> Report:
     """Run segment -> align -> detect -> score on two documents already read."""
-    from mtcheck.align.aligner import align_documents, align_lines, line_sentences
+    from mtcheck.align.aligner import align_documents, align_lines
     from mtcheck.detect import run_rules, select_rules
     from mtcheck.detect.base import CheckContext
     from mtcheck.score.baseline import Marks

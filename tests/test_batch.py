@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from mtcheck import batch as batch_mod
+from mtcheck.batch import run as batch_run, task as batch_task
 from mtcheck.align.embed_cache import FILENAME
 from mtcheck.batch import open_input, run_batch
 from mtcheck.cli import app
@@ -236,7 +236,7 @@ def test_resume_skips_done_pairs_and_force_redoes_them(tmp_path):
 def test_resume_ignores_a_line_cut_by_an_interruption(tmp_path):
     src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
     _run(str(src), "-o", str(out))
-    log = out / batch_mod.LOG_NAME
+    log = out / batch_run.LOG_NAME
     lines = log.read_text(encoding="utf-8").splitlines()
     log.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2], encoding="utf-8")
     _run(str(src), "-o", str(out))
@@ -256,12 +256,12 @@ def test_embedding_cache_hit_on_rerun(tmp_path):
     src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
     settings = Settings(grammar=False, cache_dir=str(tmp_path / "emb"))
     run_batch(open_input(str(src)), settings, out)
-    first = dict(batch_mod._WORKER["encoder"].stats)
+    first = dict(batch_task._WORKER["encoder"].stats)
     assert first["encoded"] > 0 and first["cache_hits"] == 0
     assert (tmp_path / "emb" / FILENAME).is_file()
 
     run_batch(open_input(str(src)), settings, out, force=True)  # a new Encoder, same disk cache
-    second = batch_mod._WORKER["encoder"].stats
+    second = batch_task._WORKER["encoder"].stats
     assert second["encoded"] == 0
     assert second["cache_hits"] == first["encoded"]
 

@@ -1,4 +1,4 @@
-"""`mtcheck batch`: check many article pairs (registered on the app by mtcheck.cli)."""
+"""`mtcheck batch`: check many article pairs (the runner is :mod:`mtcheck.batch`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import List, Optional
 
 import typer
 
-from mtcheck.cli_options import shared_option
+from mtcheck.cli.app import EXIT_ERROR, build_settings, fail
+from mtcheck.cli.options import shared_option
+from mtcheck.errors import known_errors
 
 BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
 
@@ -68,8 +70,6 @@ def batch(
     no_cache: bool = shared_option("no_cache"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
 ) -> None:
-    from mtcheck.cli import EXIT_ERROR, build_settings, fail, known_errors
-
     from mtcheck.batch import BatchInputError, open_input, run_batch
 
     try:
