@@ -14,7 +14,8 @@ Each engine runs ``mtcheck batch MANIFEST --no-grammar --force`` as its own proc
 an empty embedding cache (every sentence goes through the encoder), into its own output
 folder, and is timed from start to exit. Engines: ``local-1`` (in-process), ``local-2``
 (two worker processes), ``ray-2`` (a local Ray runtime with ``num_cpus=2``, started and
-stopped by the run, so its start-up is included). Peak memory is the largest sum of RSS
+stopped by the run, so its start-up is included); a suffix ``-cN`` sets ``--chunk-size N``
+(``local-1-c1``: each pair encoded on its own, no cross-pair batching; default 8). Peak memory is the largest sum of RSS
 over the process and all its descendants (Ray's raylet, GCS and workers included),
 sampled every 0.1 s with psutil.
 
@@ -78,10 +79,12 @@ def _tree_rss(proc) -> int:
 def run_engine(name: str, manifest: Path, work: Path) -> dict:
     import psutil
 
-    engine, jobs = name.split("-")
+    engine, jobs, *rest = name.split("-")
     out = work / f"out-{name}"
     cmd = [sys.executable, "-m", "mtcheck", "batch", str(manifest), "-o", str(out), "--no-grammar", "--force",
            "--quiet", "--engine", engine, "--jobs", jobs]
+    if rest:  # "c1": --chunk-size 1 (no cross-pair encoder batching)
+        cmd += ["--chunk-size", rest[0].lstrip("c")]
     env = dict(os.environ, MTCHECK_CACHE_DIR=str(work / f"cache-{name}"), CI="1")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -125,7 +128,7 @@ def main() -> None:
     ap.add_argument("data", help="ted_zhen.jsonl")
     ap.add_argument("--pairs", type=int, default=240)
     ap.add_argument("--sentences", type=int, default=8, help="segments per pair")
-    ap.add_argument("--engines", default="local-1,local-2,ray-2")
+    ap.add_argument("--engines", default="local-1,local-1-c1,local-2,ray-2")
     args = ap.parse_args()
 
     print(f"load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
