@@ -286,3 +286,35 @@ def test_jobs_2_gives_the_same_results(tmp_path):
     one, two = _summary(tmp_path / "one"), _summary(tmp_path / "two")
     keys = ("id", "status", "findings", "quality", "error")
     assert [[e[k] for k in keys] for e in one["pairs"]] == [[e[k] for k in keys] for e in two["pairs"]]
+
+
+def test_engine_options_and_config_key(tmp_path):
+    src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
+    result = _run(str(src), "-o", str(out), "--engine", "spark")
+    assert result.exit_code == 2 and "--engine spark: choose local or ray" in result.output
+    result = _run(str(src), "-o", str(out), "--ray-address", "127.0.0.1:6379")
+    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    config = _write(tmp_path / "mtcheck.toml", 'engine = "dask"\n')
+    result = _run(str(src), "-o", str(out), "--config", str(config))
+    assert result.exit_code == 2 and "engine: expected local or ray" in result.output
+    config = _write(tmp_path / "mtcheck.toml", 'engine = "local"\nray-address = "10.0.0.5:6379"\n')
+    result = _run(str(src), "-o", str(out), "--config", str(config))
+    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    assert not (out / "summary.json").exists()
+
+
+def test_file_url_output_and_engine_in_summary(tmp_path):
+    src = _pair_dir(tmp_path / "in")
+    result = _run(str(src), "-o", f"file://{tmp_path / 'url-out'}")
+    assert result.exit_code == 1, result.output
+    summary = _summary(tmp_path / "url-out")
+    assert summary["engine"] == "local" and summary["counts"]["checked"] == 4
+    assert f"file://{tmp_path / 'url-out'}/summary.json" in result.output
+
+
+def test_settings_fingerprint_ignores_where_it_runs():
+    from mtcheck.batch.task import settings_fingerprint
+
+    base = settings_fingerprint(Settings())
+    assert settings_fingerprint(Settings(engine="ray", ray_address="h:1", cache=False)) == base
+    assert settings_fingerprint(Settings(min_quality=50)) != base
