@@ -83,8 +83,12 @@ def run(chunks: Iterator[list[Task]], config: WorkerConfig, jobs: int | None, de
     At most two chunks per worker slot are in flight, so the driver holds a bounded window
     of inputs and results however long the input is.
     """
+    import dataclasses
+
     import ray
 
+    # One CPU per task, so one encoder thread per worker (the local pool splits cores too).
+    config = dataclasses.replace(config, threads=config.threads or 1)
     remote = ray.remote(num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False)(_chunk_task)
     slots = jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
     config_ref = ray.put(config)
