@@ -58,3 +58,6 @@ class Settings:
     # caching
     cache: bool = True
     cache_dir: str | None = None
+    # batch engine (mtcheck batch): local process pool, or Ray
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None  # a running Ray cluster; None = a local Ray runtime
