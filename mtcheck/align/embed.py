@@ -116,6 +116,10 @@ class _BytesMemo:
             self.items.move_to_end(key)
         return value
 
+    def clear(self) -> None:
+        self.items.clear()
+        self.bytes = 0
+
     def put(self, key, value) -> None:
         if key in self.items:
             self.bytes -= self.size(self.items.pop(key))
