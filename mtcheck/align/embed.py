@@ -200,9 +200,8 @@ class Encoder:
     @property
     def name(self) -> str:
         """A short model name for the report signature."""
-        if self.model_arg is None:
-            return DEFAULT_MODEL
-        return Path(self.path).name
+        name = DEFAULT_MODEL if self.model_arg is None else Path(self.path).name
+        return name + "+int8" if self.backend_arg == "onnx-int8" else name
 
     @property
     def backend(self) -> str:
