@@ -47,7 +47,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
 
     if report.findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-        for col in ("where", "severity", "code", "text", "message"):
+        for col in ("where", "conf", "severity", "code", "text", "message"):
             table.add_column(col, overflow="fold")
         lines = {"candidate": LineIndex(cand.text), "reference": LineIndex(ref.text)}
         for f in report.findings:
@@ -60,6 +60,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
                 msg += " [baseline]"
             table.add_row(
                 where,
+                _fmt(f.confidence, ".2f"),
                 f"[{SEVERITY_STYLE.get(f.severity, '')}]{f.severity}[/]",
                 f"{f.code}",
                 escape(f.text if len(f.text) <= 40 else f.text[:37] + "…"),
