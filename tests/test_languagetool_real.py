@@ -21,10 +21,7 @@ from pathlib import Path
 import pytest
 
 from mtcheck.detect.base import CheckContext
-from mtcheck.detect.languagetool import (
-    GrammarUnavailableError,
-    check_grammar,
-)
+from mtcheck.detect.languagetool import GrammarUnavailableError, check_grammar, grammar_matches
 from mtcheck.detect.languagetool.client import post_check
 from mtcheck.detect.languagetool.server import MANIFEST, Install
 from mtcheck.segment import segment
@@ -106,11 +103,12 @@ def test_garbled_fixture_gets_real_matches_with_exact_offsets(languagetool, tmp_
     # Words of the reference, and names the article always spells one way, stay unflagged ...
     reference_words = set(re.findall(r"\w+", REF.read_text(encoding="utf-8")))
     assert not flagged & reference_words
-    assert "Zelenskyy" not in flagged  # 5 times in the article, always so (the reference: Zelensky)
+    assert not flagged & {"Umerov", "Yermak"}  # 3 and 2 times in the article, always so spelled
+    assert "biggestists" in flagged  # a garbled non-word
     # ... although LanguageTool itself flags them: the filter is what keeps them out.
     raw = post_check(languagetool.url, text, "en-US", {}, 120)["matches"]
     raw_words = {text[m["offset"] : m["offset"] + m["length"]] for m in raw if m["rule"]["id"] == "MORFOLOGIK_RULE_EN_US"}
-    assert "Zelenskyy" in raw_words and raw_words & reference_words
+    assert {"Umerov", "Yermak", "Medinsky"} <= raw_words and "Medinsky" in reference_words
 
 
 def test_names_spelled_consistently_are_not_misspellings(languagetool, tmp_path):
@@ -149,13 +147,29 @@ def test_many_small_chunks_give_the_same_findings(languagetool, tmp_path):
     assert {(f.start, f.end, f.rule) for f in many} == {(f.start, f.end, f.rule) for f in one}
 
 
+def test_rules_off_by_default_are_dropped_unless_enabled(languagetool, tmp_path):
+    # categories.tsv turns REDUNDANCY and PUNCTUATION off (no better than random on the MQM set).
+    text = "First of all, we need to return back to the office. The talks failed but the delegations will meet again in June.\n"
+    ctx = context(text)
+    raw = {(m.finding.rule, m.category_id) for m in grammar_matches(ctx, settings(tmp_path, languagetool.url))[0]}
+    assert {("RETURN_BACK", "REDUNDANCY"), ("COMMA_COMPOUND_SENTENCE_2", "PUNCTUATION")} <= raw, raw
+    findings, backend = check_grammar(ctx, settings(tmp_path, languagetool.url))
+    assert findings == [] and "off by default" in backend.reason
+    opts = {"LT": {"enable": ["REDUNDANCY", "COMMA_COMPOUND_SENTENCE_2"]}}
+    findings, _ = check_grammar(ctx, settings(tmp_path, languagetool.url, rule_options=opts))
+    assert {f.rule for f in findings} >= {"RETURN_BACK", "FIRST_OF_ALL", "COMMA_COMPOUND_SENTENCE_2"}
+    assert_exact(findings, text)
+
+
 def test_clean_fixture_gets_very_few(languagetool, tmp_path):
     clean, garbled = REF.read_text(encoding="utf-8"), CAND.read_text(encoding="utf-8")
     findings, backend = check_grammar(context(clean, garbled), settings(tmp_path, languagetool.url))
     assert backend.status == "used"
     assert_exact(findings, clean)
-    words = len(clean.split())
-    assert 1000 * len(findings) / words < 10, [(f.rule, f.text) for f in findings]
+    # 342 words; LanguageTool 6.8 says 4 things (a mixed pair of quotes, "many worry",
+    # Erdogan without its breve): a handful, none of them spelling on the article's names.
+    assert len(findings) <= 5, [(f.rule, f.text) for f in findings]
+    assert not any(f.rule == "MORFOLOGIK_RULE_EN_US" for f in findings)
 
 
 def test_second_run_is_answered_from_the_cache(languagetool, tmp_path):
@@ -348,3 +362,25 @@ def test_server_killed_mid_run_keeps_the_other_findings(languagetool, tmp_path, 
     calls.clear()
     with pytest.raises(GrammarUnavailableError, match="stopped during the run"):
         run_check(str(REF), str(CAND), settings(tmp_path, rule_options=opts, require_grammar=True), encoder)
+
+
+# -- the set-up step --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["java", "mvn"])
+def test_setup_without_java_or_maven_says_so_in_one_line(tmp_path, missing):
+    # A PATH holding only what is not missing (links to the real java/mvn), so the set-up
+    # really does not find the other one.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in {"java", "mvn"} - {missing}:
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed here")
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    proc = subprocess.run([sys.executable, "-m", "mtcheck.detect.languagetool.install", str(tmp_path / "root")],
+                          capture_output=True, text=True, env={**os.environ, "PATH": str(bin_dir)},
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("note: ")
+    assert ("Java not found" if missing == "java" else "Maven (mvn) not found") in proc.stderr
+    assert not (tmp_path / "root").exists()

@@ -217,7 +217,7 @@ class LocalServer:
             if outcome is None:
                 self.startup_seconds = time.monotonic() - t0
                 return self
-            if fixed or "Address already in use" not in outcome or attempt == 2:
+            if fixed or attempt == 2 or not (_port_free(port) is False or "already in use" in outcome):
                 raise ServerError(outcome)
             self.port = None
         raise ServerError("could not start LanguageTool")  # pragma: no cover - loop returns or raises
@@ -438,13 +438,15 @@ def shared_server() -> dict | None:
 def serving(settings):
     """One local server for everything inside (a batch and its workers), when one is needed.
 
-    Nothing is started when grammar is off, a server URL is given, a kept server runs,
-    or an outer :func:`serving` already shares one.
+    Nothing is started when grammar is off or LT not selected, a server URL is given, a
+    kept server runs, or an outer :func:`serving` already shares one.
     """
+    from mtcheck.detect import code_selected
     from mtcheck.detect.languagetool import CODE, DEFAULTS
 
     if (
         not settings.grammar
+        or not code_selected(CODE, settings.select, settings.ignore)
         or settings.languagetool_url
         or os.environ.get("MTCHECK_LANGUAGETOOL_URL")
         or shared_server() is not None
