@@ -46,8 +46,21 @@ def context(candidate: str, reference: str = "The talks began in Istanbul.\n") -
     return CheckContext(reference=ref, candidate=cand, beads=[], parallel=Parallel(True, 1.0, 1.0))
 
 
+#: Start-up budget for the JVMs these tests start themselves: the default (120 s) can be
+#: too short on a CI machine shared with other jobs.
+SLOW_START = {"LT": {"startup_timeout": 300.0}}
+
+
 def settings(tmp_path, url=None, **kw) -> Settings:
+    kw.setdefault("rule_options", SLOW_START)
     return Settings(languagetool_url=url, cache_dir=str(tmp_path / "cache"), **kw)
+
+
+def slow_start_config(tmp_path: Path) -> str:
+    """A config file with SLOW_START, for CLI runs."""
+    path = tmp_path / "mtcheck-test.toml"
+    path.write_text("[rules.LT]\nstartup_timeout = 300\n", encoding="utf-8")
+    return str(path)
 
 
 def assert_exact(findings, text: str) -> None:
@@ -141,7 +154,7 @@ def test_many_small_chunks_give_the_same_findings(languagetool, tmp_path):
     text = CAND.read_text(encoding="utf-8")
     ctx = context(text, REF.read_text(encoding="utf-8"))
     one, _ = check_grammar(ctx, settings(tmp_path / "a", languagetool.url))
-    many, backend = check_grammar(ctx, settings(tmp_path / "b", languagetool.url, rule_options={"LT": {"chunk_chars": 600}}))
+    many, backend = check_grammar(ctx, settings(tmp_path / "b", languagetool.url, rule_options={"LT": {"chunk_chars": 600}}))  # fmt: skip
     assert "chunks" in backend.how and backend.status == "used"
     assert_exact(many, text)
     assert {(f.start, f.end, f.rule) for f in many} == {(f.start, f.end, f.rule) for f in one}
@@ -155,7 +168,7 @@ def test_rules_off_by_default_are_dropped_unless_enabled(languagetool, tmp_path)
     assert {("RETURN_BACK", "REDUNDANCY"), ("COMMA_COMPOUND_SENTENCE_2", "PUNCTUATION")} <= raw, raw
     findings, backend = check_grammar(ctx, settings(tmp_path, languagetool.url))
     assert findings == [] and "off by default" in backend.reason
-    opts = {"LT": {"enable": ["REDUNDANCY", "COMMA_COMPOUND_SENTENCE_2"]}}
+    opts = {"LT": {"enable": ["REDUNDANCY", "COMMA_COMPOUND_SENTENCE_2"]}}  # a server is running already
     findings, _ = check_grammar(ctx, settings(tmp_path, languagetool.url, rule_options=opts))
     assert {f.rule for f in findings} >= {"RETURN_BACK", "FIRST_OF_ALL", "COMMA_COMPOUND_SENTENCE_2"}
     assert_exact(findings, text)
@@ -206,7 +219,7 @@ def test_cli_json_and_html_say_how_languagetool_was_used(languagetool, tmp_path,
 def test_check_starts_a_local_server_on_demand_and_stops_it(languagetool, tmp_path):
     home = home_copy(tmp_path, languagetool.install)
     out = tmp_path / "r.json"
-    proc = cli("check", str(REF), str(CAND), "--json", str(out), "-q", "--no-cache",
+    proc = cli("check", str(REF), str(CAND), "--json", str(out), "-q", "--no-cache", "--config", slow_start_config(tmp_path),
                env={"MTCHECK_LANGUAGETOOL_HOME": str(home.parent)})  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr
     lt = json.loads(out.read_text())["backends"]["languagetool"]
@@ -220,7 +233,7 @@ def test_kept_server_start_status_check_stop(languagetool, tmp_path):
     home = home_copy(tmp_path, languagetool.install)
     env = {"MTCHECK_LANGUAGETOOL_HOME": str(home.parent), "MTCHECK_CACHE_DIR": str(tmp_path / "cache")}
     # Two starts at once (a race): one server, both report it.
-    starts = [subprocess.Popen([sys.executable, "-m", "mtcheck", "languagetool", "start"], env={**os.environ, **env},
+    starts = [subprocess.Popen([sys.executable, "-m", "mtcheck", "languagetool", "start", "--startup-timeout", "300"], env={**os.environ, **env},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
     outs = [p.communicate(timeout=600) for p in starts]
     assert all(p.returncode == 0 for p in starts), outs
@@ -251,7 +264,7 @@ def test_a_batch_shares_one_server_between_its_workers(languagetool, tmp_path):
     for name, cut in (("one", 1500), ("two", 3000)):
         shutil.copy(REF, pairs / f"{name}.ref.txt")
         (pairs / f"{name}.mt.txt").write_text(text[:cut], encoding="utf-8")
-    proc = cli("batch", str(pairs), "--out-dir", str(tmp_path / "out"), "--jobs", "2", "--no-cache",
+    proc = cli("batch", str(pairs), "--out-dir", str(tmp_path / "out"), "--jobs", "2", "--no-cache", "--config", slow_start_config(tmp_path),
                env={"MTCHECK_LANGUAGETOOL_HOME": str(home.parent)})  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr
     reports = sorted((tmp_path / "out").rglob("*.json"))
@@ -352,7 +365,7 @@ def test_server_killed_mid_run_keeps_the_other_findings(languagetool, tmp_path, 
         return real_post(*args, **kw)
 
     monkeypatch.setattr(client, "post_check", kill_after_first)
-    opts = {"LT": {"chunk_chars": 800}}  # several requests
+    opts = {"LT": {"chunk_chars": 800, **SLOW_START["LT"]}}  # several requests
     report = run_check(str(REF), str(CAND), settings(tmp_path, rule_options=opts), encoder)
     lt = report.backends["languagetool"]
     assert lt.status == "unavailable" and "stopped during the run" in lt.reason, lt
