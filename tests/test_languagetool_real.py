@@ -21,7 +21,11 @@ from pathlib import Path
 import pytest
 
 from mtcheck.detect.base import CheckContext
-from mtcheck.detect.languagetool import GrammarUnavailableError, check_grammar, grammar_matches
+from mtcheck.detect.languagetool import (
+    GrammarUnavailableError,
+    check_grammar,
+    grammar_matches,
+)
 from mtcheck.detect.languagetool.client import post_check
 from mtcheck.detect.languagetool.server import MANIFEST, Install
 from mtcheck.segment import segment

@@ -25,7 +25,8 @@ Checks before starting
 
 Keeping a server between runs
     ``mtcheck languagetool start`` starts a detached server and records it in
-    ``<cache dir>/languagetool-server.json`` (pid, port, version); runs find it there
+    ``languagetool-server.json`` in the default cache folder (``$MTCHECK_CACHE_DIR``, else
+    ``~/.cache/mtcheck``; not a config's ``cache_dir``, which ``start`` does not read); runs find it there
     and skip the JVM start-up; ``mtcheck languagetool stop`` stops it. A recorded server
     is used only when its process is alive, is a LanguageTool server on that port and
     answers its health check; otherwise the record is ignored (and ``start`` replaces
@@ -450,7 +451,7 @@ def serving(settings):
         or settings.languagetool_url
         or os.environ.get("MTCHECK_LANGUAGETOOL_URL")
         or shared_server() is not None
-        or kept_server(settings.cache_dir) is not None
+        or kept_server() is not None
     ):
         yield
         return
