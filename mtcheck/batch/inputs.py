@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -67,6 +69,10 @@ def open_input(path: str, candidate: str | None = None, doc_ids: str | None = No
 
 
 def _dir_pairs(root: Path) -> Iterator[Pair]:
+    """Pairs of a folder; folder symlinks are not followed, and a file symlink whose target
+    lies outside the folder makes its pair an error entry (a shared CI runner must not
+    publish a file from elsewhere in a report)."""
+    real_root = os.path.realpath(root)
     found: dict[str, dict[str, Path]] = {}
     for f in sorted(root.rglob("*.txt")):
         name = f.relative_to(root).as_posix()
@@ -85,7 +91,25 @@ def _dir_pairs(root: Path) -> Iterator[Pair]:
         if ref is None or cand is None:
             missing = pair.reference if ref is None else pair.candidate
             pair.error = f"{missing}: no such file (each {REF_SUFFIX} needs its {MT_SUFFIX} and back)"
+        else:
+            escaped = [f for f in (ref, cand) if not _inside(real_root, f)]
+            if escaped:
+                pair.error = f"{escaped[0]}: a symlink that points outside the input folder (not read)"
         yield pair
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(pid: str) -> str:
+    """A pair id for people to read (report labels, the index): control characters such as
+    NUL, which HTML cannot show, as ``\\xNN``. The summary keeps the id itself."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", pid)
+
+
+def _inside(real_root: str, path: Path) -> bool:
+    real = os.path.realpath(path)
+    return os.path.commonpath([real_root, real]) == real_root
 
 
 def _csv_rows(path: Path) -> Iterator[dict]:
@@ -128,7 +152,8 @@ def _manifest_pairs(path: Path, reader) -> Iterator[Pair]:
     for n, row in enumerate(reader(path), 1):
         line = row.pop("__line__", n)
         pid = str(row.get("id") or "").strip() or f"row-{line}"
-        pair = Pair(id=pid, reference=f"{path}#{pid}/reference", candidate=f"{path}#{pid}/candidate")
+        label = printable(pid)
+        pair = Pair(id=pid, reference=f"{path}#{label}/reference", candidate=f"{path}#{label}/candidate")
         pair.aligned = str(row.get("aligned") or "").strip().lower() in _TRUE or row.get("aligned") is True
         if "__error__" in row:
             pair.error = row["__error__"]
@@ -207,8 +232,8 @@ def _line_pairs(path: str, candidate: str, doc_ids: str | None) -> Iterator[Pair
     def emit() -> Pair:
         pair = Pair(
             id=current,
-            reference=f"{path}#{current}",
-            candidate=f"{candidate}#{current}",
+            reference=f"{path}#{printable(current)}",
+            candidate=f"{candidate}#{printable(current)}",
             reference_text="\n".join(ref),
             candidate_text="\n".join(cand),
             aligned=True,

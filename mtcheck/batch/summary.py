@@ -10,7 +10,7 @@ from mtcheck import __version__
 SCHEMA_ID = "mtcheck.batch/1"
 
 
-def build_summary(source, settings, entries, total, started, elapsed, interrupted) -> dict:
+def build_summary(source, settings, entries, total, started, elapsed, interrupted, engine: str = "local") -> dict:
     counts = {
         "pairs": total,
         "checked": len(entries),
@@ -25,6 +25,7 @@ def build_summary(source, settings, entries, total, started, elapsed, interrupte
         "schema": SCHEMA_ID,
         "tool": {"name": "mtcheck", "version": __version__},
         "input": {"kind": source.kind, "path": source.path, "candidate": source.candidate},
+        "engine": engine,
         "settings": {
             "model": settings.model or "all-MiniLM-L6-v2",
             "aligned": settings.aligned,
@@ -49,13 +50,10 @@ def build_summary(source, settings, entries, total, started, elapsed, interrupte
     }
 
 
-def write_outputs(out: Path, summary: dict) -> None:
-    from mtcheck.report import atomic_write
+def write_outputs(out, summary: dict) -> None:
+    """summary.json and index.html, each written whole (``out``: :mod:`mtcheck.batch.output`)."""
+    from mtcheck.report.html import render_index
 
-    atomic_write(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    try:
-        from mtcheck.report.html import render_index
-    except ImportError:  # pragma: no cover - the HTML emitter is part of the package
-        return
+    out.write("summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     title = f"mtcheck batch: {Path(summary['input']['path']).name}"
-    atomic_write(out / "index.html", render_index(summary["pairs"], title=title))
+    out.write("index.html", render_index(summary["pairs"], title=title))

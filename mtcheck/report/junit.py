@@ -33,7 +33,8 @@ def _line(f: Finding, loc: Locator) -> str:
     l0, c0, _, _ = loc.span(f)
     mark = " [suppressed]" if f.suppressed else " [baseline]" if f.baseline else ""
     where = f"{loc.path(f.side)}:{l0}:{c0}"
-    return f"{where}: {f.severity} {f.code} {f.rule}: {f.message} ({f.text!r}){mark}"
+    conf = f" [confidence {f.confidence:.2f}]" if f.confidence is not None else ""
+    return f"{where}: {f.severity} {f.code} {f.rule}: {f.message} ({f.text!r}){conf}{mark}"
 
 
 def _case(suite: ET.Element, name: str, classname: str, findings: list[Finding], fail_on, loc, extra: str = "") -> ET.Element:
