@@ -224,3 +224,18 @@ def test_cli_write_error_is_one_line_exit_2_and_no_report(tmp_path):
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("mtcheck: error: r.html: cannot write the html report (File too large)")
     assert _leftovers(tmp_path) == ["cand.txt", "ref.txt"]
+
+
+def test_cli_stdout_that_cannot_be_written_is_one_line_exit_2(tmp_path):
+    """Standard output closed by its reader (EPIPE: `mtcheck check ... | head -c0`)."""
+    ref, cand = tmp_path / "ref.txt", tmp_path / "cand.txt"
+    ref.write_text(REF)
+    cand.write_text(CAND)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mtcheck", "check", str(ref), str(cand), "--no-grammar", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    proc.stdout.close()  # the reader is gone before mtcheck writes
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 2
+    assert err == "mtcheck: error: standard output: cannot write the json report (Broken pipe)\n"
