@@ -178,20 +178,23 @@ def _run_locked(source, settings, out, html, jobs, force, progress, engine, ray_
     config = WorkerConfig(settings=settings, html=html)
     if progress:
         progress(0, total, None)
+    from mtcheck.detect.languagetool.server import serving
+
     try:
-        chunks = _chunks(tasks(), max(1, chunk_size))
-        if engine == "ray":
-            from mtcheck.batch import ray_engine
+        with serving(settings):  # one local LanguageTool for every pair and worker (set before Ray starts)
+            chunks = _chunks(tasks(), max(1, chunk_size))
+            if engine == "ray":
+                from mtcheck.batch import ray_engine
 
-            stop = ray_engine.start(ray_address, jobs)
-            try:
-                ray_engine.run(chunks, config, jobs, deliver)
-            finally:
-                stop()
-        else:
-            from mtcheck.batch import local
+                stop = ray_engine.start(ray_address, jobs)
+                try:
+                    ray_engine.run(chunks, config, jobs, deliver)
+                finally:
+                    stop()
+            else:
+                from mtcheck.batch import local
 
-            local.run(chunks, config, jobs or 1, deliver)
+                local.run(chunks, config, jobs or 1, deliver)
     except KeyboardInterrupt:
         interrupted = True
 

@@ -1,4 +1,4 @@
-"""Command-line interface (typer): ``mtcheck check``, ``rules``/``rule`` and ``batch``.
+"""Command-line interface (typer): ``mtcheck check``, ``rules``/``rule``, ``batch``, ``languagetool``.
 
 One module per command, each with a ``register(app)``; the app itself, exit codes and
 the option-to-Settings mapping they share are in :mod:`mtcheck.cli.app`, the options
@@ -7,13 +7,13 @@ both ``check`` and ``batch`` declare in :mod:`mtcheck.cli.options`.
 
 from __future__ import annotations
 
-from mtcheck.cli import batch, check, rules
+from mtcheck.cli import batch, check, languagetool, rules
 from mtcheck.cli.app import EXIT_ERROR, EXIT_FAILED, EXIT_PASSED, app, build_settings, fail
 from mtcheck.errors import known_errors
 
 __all__ = ["EXIT_ERROR", "EXIT_FAILED", "EXIT_PASSED", "app", "build_settings", "fail", "known_errors", "main"]
 
-for _command in (check, rules, batch):
+for _command in (check, rules, batch, languagetool):
     _command.register(app)
 
 
