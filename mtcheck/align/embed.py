@@ -71,6 +71,20 @@ class TokenEmbeddings:
     vectors: np.ndarray
 
 
+@dataclass
+class TokenStates:
+    """Raw hidden states of one text's tokens (special tokens removed).
+
+    ``layers[i]`` is the output of the i-th requested layer (0: the embedding layer, k:
+    transformer layer k, as HF transformers' ``output_hidden_states`` numbers them),
+    shape ``[len(layers), n_tokens, hidden]``, float32, not normalised.
+    """
+
+    tokens: list[str]
+    offsets: list[tuple[int, int]]
+    layers: np.ndarray
+
+
 BACKENDS = ("auto", "numpy", "torch", "sentence-transformers")
 #: Texts whose sentence vectors / token embeddings are kept in memory per Encoder.
 MEMO_SENTENCES = 20_000  # ~30 MB of all-MiniLM-L6-v2 vectors
@@ -275,6 +289,49 @@ class Encoder:
             self._remember_tokens(fresh)
         return [found[t] for t in texts]
 
+    def token_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
+        """Raw hidden states of the requested layers, one entry per text (memoised).
+
+        A minimal version on the numpy forward pass (a second pass next to the sentence
+        embedding's); the ONNX encoder of issue 12 replaces it.
+        """
+        import numpy as np
+
+        memo = self.__dict__.setdefault("_state_memo", {})
+        todo = [t for t in dict.fromkeys(texts) if (t, layers) not in memo]
+        if todo and self.backend in ("numpy", "torch"):
+            fast = self.fast
+            encodings = fast.tokenize(todo)
+            for idx in _state_batches([len(e.ids) for e in encodings], self.batch_size):
+                ids, mask = fast.pad([encodings[i] for i in idx])
+                collect: list = []
+                fast.hidden_states(ids, mask, collect)
+                stacked = np.stack([collect[k] for k in layers])  # [L, b, n, hidden]
+                for b, i in enumerate(idx):
+                    e = encodings[i]
+                    keep = [k for k, sp in enumerate(e.special_tokens_mask) if not sp]
+                    memo[(todo[i], layers)] = TokenStates(
+                        [e.tokens[k] for k in keep], [tuple(e.offsets[k]) for k in keep],
+                        np.ascontiguousarray(stacked[:, b, keep], dtype=np.float32))
+        elif todo:
+            import torch
+
+            transformer = self.model[0]
+            tok = transformer.tokenizer
+            for t in todo:
+                enc = tok([t], truncation=True, max_length=transformer.max_seq_length, return_tensors="pt",
+                          return_offsets_mapping=True, return_special_tokens_mask=True)
+                offs = enc.pop("offset_mapping")[0].tolist()
+                special = enc.pop("special_tokens_mask")[0].tolist()
+                with torch.inference_mode():
+                    hs = transformer.auto_model(**enc, output_hidden_states=True).hidden_states
+                keep = [k for k, sp in enumerate(special) if not sp]
+                ids = enc["input_ids"][0].tolist()
+                memo[(t, layers)] = TokenStates(
+                    tok.convert_ids_to_tokens([ids[k] for k in keep]), [tuple(offs[k]) for k in keep],
+                    np.stack([hs[k][0, keep].numpy() for k in layers]).astype(np.float32))
+        return [memo[(t, layers)] for t in texts]
+
     def _remember_tokens(self, embs: dict[str, TokenEmbeddings]) -> None:
         for t, e in embs.items():
             if t in self._tok_memo:
@@ -321,3 +378,9 @@ class Encoder:
                     )
                 )
         return out
+
+
+def _state_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped by token length, ``batch_size`` a batch."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

@@ -218,13 +218,18 @@ class NumpyBert:
         x = self.word[ids] + self.position[:n] + self.token_type
         return _layer_norm_(x.astype(np.float32).reshape(b * n, self.hidden), *self.emb_ln, self.spec.eps)
 
-    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Last hidden states, shape (batch, length, hidden), for padded ids and mask."""
-        if self.engine == "torch":
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray, collect: list | None = None) -> np.ndarray:
+        """Last hidden states, shape (batch, length, hidden), for padded ids and mask.
+
+        With ``collect``, every layer's output (embedding layer first) is appended to it.
+        """
+        if self.engine == "torch" and collect is None:
             return self.hidden_states_torch(ids, mask)
         spec = self.spec
         b, n = ids.shape
         x = self.embed(ids).reshape(b, n, self.hidden)
+        if collect is not None:
+            collect.append(x.copy())
         h = spec.heads
         d = self.hidden // h
         scale = np.float32(1 / np.sqrt(d))
@@ -262,6 +267,8 @@ class NumpyBert:
                 chunk += rows
                 _layer_norm_(chunk, *ln2, spec.eps)
             x = out.reshape(b, n, self.hidden)
+            if collect is not None:
+                collect.append(x.copy())
         return x
 
     def hidden_states_torch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
