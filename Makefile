@@ -17,6 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	$(BIN)/python -m mtcheck.align.onnx_encoder export  # the ONNX encoder's model, once (torch only here)
 	touch $@
 
 install: $(VENV)/.installed

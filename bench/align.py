@@ -25,11 +25,10 @@ from mtcheck.align.aligner import (  # noqa: E402
     PARALLEL,
     STRICT,
     align_documents,
-    line_sentences,
 )
 from mtcheck.align.embed import Encoder  # noqa: E402
 from mtcheck.align.evaluate import pooled, strict_f1  # noqa: E402
-from mtcheck.segment import segment  # noqa: E402
+from mtcheck.segment import line_sentences, segment  # noqa: E402
 from mtcheck.types import Document  # noqa: E402
 
 FIXTURE_REF = ROOT / "fixtures/kurdistan24-istanbul-talks.clean.txt"

@@ -89,6 +89,7 @@ class CachingEncoder(Encoder):
 def check_lines(ref_lines, cand_lines, encoder, rules) -> tuple[list[Finding], list[int], list[int], Document, Document]:
     """Run ``rules`` on two line-aligned documents; return findings and line starts."""
     from mtcheck.align.aligner import align_lines
+    from mtcheck.segment import line_sentences
 
     def doc(lines, name):
         lines = [re.sub(r"[\r\n]", " ", x) for x in lines]
@@ -100,7 +101,7 @@ def check_lines(ref_lines, cand_lines, encoder, rules) -> tuple[list[Finding], l
 
     ref, rs = doc(ref_lines, "reference")
     cand, cs = doc(cand_lines, "candidate")
-    beads, parallel = align_lines(ref, cand, None)
+    beads, parallel = align_lines(line_sentences(ref), line_sentences(cand), None)
     ctx = CheckContext(ref, cand, beads, parallel, encoder=encoder)
     return run_rules(ctx, rules), rs, cs, ref, cand
 

@@ -138,6 +138,9 @@ def main() -> None:
                     "chrf": bead.chrf,
                     "codes": [f.code for f in report.findings
                               if f.side == "candidate" and f.sentence in bead.candidate],
+                    "findings": [[f.code, f.severity, f.confidence] for f in report.findings
+                                 if f.side == "candidate" and f.sentence in bead.candidate and f.counted],
+                    "ref_words": len(seg["references"]["refB"].split()),
                 }
             )
         print(f"\r{n}/{len(objs)} documents checked ({time.perf_counter() - t0:.0f} s)", end="", file=sys.stderr)

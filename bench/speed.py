@@ -18,8 +18,8 @@ Prints medians over ``--repeat`` runs of:
   refB from the WMT21 TED zh-en MQM set (the file's path as the argument: it is outside
   the project);
 - the bare encoder's throughput (``Encoder.encode`` on the batch's sentences, nothing
-  cached) with each backend: numpy (single checks), torch (mtcheck's own forward pass
-  with torch kernels, used by ``mtcheck batch``) and sentence-transformers itself, as
+  cached) with each backend: onnx (the default), onnx-int8 (quantised)
+  and sentence-transformers itself, as
   the reference point for the batch figure; and how many tokens the aligner embeds per
   token of the sentences (it also embeds every join of two adjacent sentences).
 
@@ -269,7 +269,7 @@ def main() -> None:
         source = "generated from the fixture articles"
     n_pairs = sum(1 for _ in manifest.open(encoding="utf-8"))
     texts = manifest_texts(manifest)
-    bare = {b: encoder_throughput(texts, b, args.repeat) for b in ("numpy", "torch", *([] if args.no_torch else ["sentence-transformers"]))}
+    bare = {b: encoder_throughput(texts, b, args.repeat) for b in ("onnx", "onnx-int8", *([] if args.no_torch else ["sentence-transformers"]))}
     best = max(bare.values())
     for b, r in bare.items():
         print(f"bare encoder, {b:22s}  {r:6.0f} sentences/s ({len(texts)} sentences, nothing cached)")

@@ -20,6 +20,8 @@ relative to the config file's directory. Unknown keys and bad values raise
     baseline = "reports/previous.json"
     aligned = false
     grammar = true
+    engine = "local"              # mtcheck batch: local | ray
+    ray-address = "10.0.0.5:6379" # mtcheck batch --engine ray: join this cluster
 
     [tool.mtcheck.severity-overrides]
     MT205 = "minor"
@@ -233,12 +235,23 @@ FIELDS: dict[str, tuple[str, Callable[[_Key, Any], Any]]] = {
     "fail_on": ("fail_on", lambda k, v: k.severity(v, allow_none=True)),
     "max_penalty": ("max_penalty", lambda k, v: k.number(v, lo=0)),
     "min_quality": ("min_quality", lambda k, v: k.number(v, lo=0, hi=100)),
+    "min_confidence": ("min_confidence", lambda k, v: k.number(v, lo=0, hi=1)),
     "baseline": ("baseline", lambda k, v: k.path(v)),
     "suppressions": ("suppressions", lambda k, v: k.path(v)),
     "cache": ("cache", _Key.boolean),
+    "ter": ("ter", _Key.boolean),
     "cache_dir": ("cache_dir", lambda k, v: k.path(v, must_exist=False)),
     "rules": ("rule_options", _rule_options),
+    "engine": ("engine", lambda k, v: _engine(k, v)),
+    "ray_address": ("ray_address", _Key.string),
 }
+
+
+def _engine(k: _Key, value: Any) -> str:
+    value = k.string(value)
+    if value not in ("local", "ray"):
+        raise k.fail(f"expected local or ray, got {value!r}")
+    return value
 
 
 def apply_table(settings: Settings, table: dict[str, Any], config: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from mtcheck import __version__
 from mtcheck.align.embed import Encoder
 from mtcheck.read import read_pair
-from mtcheck.segment import segment
+from mtcheck.segment import line_sentences, segment
 from mtcheck.settings import Settings
 from mtcheck.types import Backend, Document, Finding, Report
 
@@ -46,7 +46,7 @@ def check_documents(
     timings: dict[str, float] | None = None,
 ) -> Report:
     """Run segment -> align -> detect -> score on two documents already read."""
-    from mtcheck.align.aligner import align_documents, align_lines, line_sentences
+    from mtcheck.align.aligner import align_documents, align_lines
     from mtcheck.detect import run_rules, select_rules
     from mtcheck.detect.base import CheckContext
     from mtcheck.score.baseline import Marks
@@ -72,7 +72,7 @@ def check_documents(
         else:
             beads, parallel = align_documents(reference, candidate, encoder)
     with _timed(timings, "metrics"):
-        metrics = compute_metrics(beads, reference, candidate)
+        metrics = compute_metrics(beads, reference, candidate, ter=settings.ter)
 
     ctx = CheckContext(
         reference=reference,
@@ -92,6 +92,8 @@ def check_documents(
         findings = _with_grammar(ctx, settings, findings, backends, notices)
     findings = _override_severities(findings, settings.severity_overrides)
     findings = marks.apply(findings, reference, candidate)
+    with _timed(timings, "confidence"):
+        findings = _with_confidence(ctx, settings, findings, notices)
     if not parallel.is_parallel:
         notices.insert(
             0,
@@ -134,6 +136,27 @@ def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:
     return merge_grammar(findings, grammar)
 
 
+def _with_confidence(ctx, settings, findings, notices) -> list[Finding]:
+    """Calibrated confidence on every finding, low-confidence majors capped, report order.
+
+    Findings below ``settings.min_confidence`` are dropped (a notice says how many).
+    """
+    from mtcheck.score.confidence import Calibrator, ordered
+    from mtcheck.score.gate import cap_low_confidence
+
+    findings = cap_low_confidence(Calibrator.load().assign(findings, ctx))
+    floor = settings.min_confidence
+    if floor:
+        kept = [f for f in findings if f.confidence is None or f.confidence >= floor]
+        if len(kept) < len(findings):
+            notices.append(
+                f"{len(findings) - len(kept)} finding(s) below confidence {floor:g} not shown "
+                "(--min-confidence 0 shows them)"
+            )
+        findings = kept
+    return ordered(findings)
+
+
 def _rule_options(settings: Settings) -> dict:
     """Per-rule options, with ``Settings.glossary`` as the glossary rule's (MT450) default."""
     options = {code: dict(values) for code, values in settings.rule_options.items()}
@@ -158,6 +181,7 @@ def _settings_summary(settings: Settings, encoder: Encoder) -> dict:
         "fail_on": settings.fail_on,
         "max_penalty": settings.max_penalty,
         "min_quality": settings.min_quality,
+        "min_confidence": settings.min_confidence,
         "baseline": settings.baseline,
         "suppressions": settings.suppressions,
     }
@@ -175,6 +199,7 @@ def signature(settings: Settings, encoder: Encoder, codes: list[str], sacrebleu:
         f"fail-on:{settings.fail_on or 'none'}",
         f"max-penalty:{'none' if settings.max_penalty is None else f'{settings.max_penalty:g}'}",
         f"min-quality:{'none' if settings.min_quality is None else f'{settings.min_quality:g}'}",
+        f"min-confidence:{settings.min_confidence:g}",
     ]
     parts += [f"{name}[{sig}]" for name, sig in sorted(sacrebleu.items())]
     return "|".join(parts)

@@ -18,6 +18,11 @@ MAX_INPUT_BYTES = 5_000_000
 DEFAULT_WEIGHTS = {"minor": 1.0, "major": 5.0, "critical": 25.0}
 
 
+#: Default ``min_confidence`` (0-1), chosen from bench/calibration.py's measurements
+#: (README, "Confidence").
+DEFAULT_MIN_CONFIDENCE = 0.35
+
+
 @dataclass
 class Settings:
     # embedding / alignment
@@ -43,8 +48,16 @@ class Settings:
     fail_on: str | None = "major"
     max_penalty: float | None = None  # per 1,000 candidate words
     min_quality: float | None = None  # 0-100
+    # findings whose calibrated confidence (mtcheck.score.confidence) is below are dropped
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
     baseline: str | None = None  # previous JSON report: only new findings count
     suppressions: str | None = None  # JSON file of dismissed findings
+    # metrics: corpus TER costs seconds per thousand words (sacrebleu's shift search),
+    # more than everything else together on a long article: computed when asked for.
+    ter: bool = False
     # caching
     cache: bool = True
     cache_dir: str | None = None
+    # batch engine (mtcheck batch): local process pool, or Ray
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None  # a running Ray cluster; None = a local Ray runtime

@@ -86,6 +86,13 @@ class Finding:
     baseline: bool = False
     #: Why it was suppressed (the suppression's reason), empty otherwise.
     justification: str = ""
+    #: Probability that a professional MQM annotator marks an error at this span (for a
+    #: reference-side finding: an accuracy error in its segment), from the calibrator in
+    #: ``mtcheck.score.confidence``; ``None`` until the pipeline has calibrated it.
+    confidence: float | None = None
+    #: The rule's own numeric measures (support, distance, frequency...), by name; the
+    #: calibrator reads them. Not part of equality or hashing.
+    measures: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def counted(self) -> bool:
@@ -135,6 +142,13 @@ class Backend:
     status: Literal["used", "unavailable", "disabled"]
     how: str = ""
     reason: str = ""
+    #: LanguageTool: its version, how it was reached ("url", "local": started for this
+    #: run, "kept": by ``mtcheck languagetool start``, "shared": one server for a batch),
+    #: seconds spent in it (start-up included) and the JVM start-up alone.
+    version: str = ""
+    mode: str = ""
+    seconds: float | None = None
+    startup_seconds: float | None = None
 
 
 @dataclass

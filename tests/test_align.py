@@ -16,11 +16,10 @@ from mtcheck.align.aligner import (
     align_documents,
     align_lines,
     align_matrix,
-    line_sentences,
     parallel_verdict,
 )
 from mtcheck.align.evaluate import pooled, strict_f1
-from mtcheck.segment import segment
+from mtcheck.segment import line_sentences, segment
 from mtcheck.types import Bead, Document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -331,14 +330,14 @@ def test_aligned_lines_pair_line_by_line(encoder):
     ref = Document("ref.txt", "The talks begin on Friday.\nPutin will not attend.\nA third line.\n")
     cand = Document("hyp.txt", "Talks start Friday.\nPutin is not coming.\n \n\n")
     with pytest.raises(AlignmentInputError):
-        align_lines(ref, cand, encoder)
+        align_lines(line_sentences(ref), line_sentences(cand), encoder)
 
     # a blank line inside one file is a line without partner
     cand = Document("hyp.txt", "Talks start Friday.\n\nPutin is not coming.")
     ref = Document(
         "ref.txt", "The talks begin on Friday.\nA line without partner.\nPutin will not attend.\n"
     )
-    beads, verdict = align_lines(ref, cand, encoder)
+    beads, verdict = align_lines(line_sentences(ref), line_sentences(cand), encoder)
     assert [(b.reference, b.candidate) for b in beads] == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
     assert all(b.similarity > 0.5 for b in beads if b.aligned)
     assert beads[1].similarity is None
@@ -352,7 +351,7 @@ def test_aligned_lines_pair_line_by_line(encoder):
 def test_aligned_lines_keep_pairs_even_when_unrelated(encoder):
     ref = Document("ref.txt", "The cat sat on the mat.\nStocks fell sharply.")
     cand = Document("hyp.txt", "Stocks fell sharply.\nThe cat sat on the mat.")
-    beads, verdict = align_lines(ref, cand, encoder)
+    beads, verdict = align_lines(line_sentences(ref), line_sentences(cand), encoder)
     assert [(b.reference, b.candidate) for b in beads] == [((0,), (0,)), ((1,), (1,))]
     assert verdict.is_parallel is False  # the pairs are kept, the verdict still tells
 
@@ -361,7 +360,7 @@ def test_mismatched_line_counts_is_an_input_error():
     ref = Document("ref.txt", "one\ntwo\nthree\n")
     cand = Document("hyp.txt", "one\ntwo\n")
     with pytest.raises(AlignmentInputError) as err:
-        align_lines(ref, cand, None)
+        align_lines(line_sentences(ref), line_sentences(cand), None)
     message = str(err.value)
     assert isinstance(err.value, ValueError)
     assert "\n" not in message
@@ -369,6 +368,11 @@ def test_mismatched_line_counts_is_an_input_error():
 
 
 # ---------------------------------------------------------------- verdict
+
+
+def test_align_lines_needs_segmented_documents():
+    with pytest.raises(ValueError, match="line_sentences"):
+        align_lines(Document("r", "one\ntwo"), Document("c", "eins\nzwei"), None)
 
 
 def test_verdict_coverage_is_in_characters():

@@ -9,9 +9,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from mtcheck import batch as batch_mod
+from mtcheck.batch import task as batch_task
 from mtcheck.align.embed_cache import FILENAME
-from mtcheck.batch import open_input, run_batch
+from mtcheck.batch import open_input, run_batch, safe_name
+from mtcheck.batch.output import RECORDS_DIR
 from mtcheck.cli import app
 from mtcheck.settings import Settings
 
@@ -86,7 +87,7 @@ def test_directory_input_with_a_bad_pair_in_the_middle(tmp_path):
     assert pairs["sub/c"]["report"].startswith("pairs/sub_c")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "sub/c" in index and pairs["a"]["html"] in index
-    assert "[2/4] b: error" in result.output  # plain progress lines (CI)
+    assert "/4] b: error (" in result.output  # plain progress lines (CI)
 
 
 def test_all_passing_batch_exits_0(tmp_path):
@@ -233,12 +234,14 @@ def test_resume_skips_done_pairs_and_force_redoes_them(tmp_path):
     assert _summary(out)["counts"]["resumed"] == 0
 
 
-def test_resume_ignores_a_line_cut_by_an_interruption(tmp_path):
+def test_resume_ignores_a_damaged_record(tmp_path):
+    """Records are written whole; one damaged by hand (or a disk) only costs a re-check."""
     src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
     _run(str(src), "-o", str(out))
-    log = out / batch_mod.LOG_NAME
-    lines = log.read_text(encoding="utf-8").splitlines()
-    log.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2], encoding="utf-8")
+    records = sorted((out / RECORDS_DIR).glob("*.json"))
+    assert [r.name for r in records] == ["a.json", f"{safe_name('sub/c')}.json"]
+    text = records[1].read_text(encoding="utf-8")
+    records[1].write_text(text[: len(text) // 2], encoding="utf-8")
     _run(str(src), "-o", str(out))
     assert _summary(out)["counts"]["resumed"] == 1
 
@@ -256,12 +259,12 @@ def test_embedding_cache_hit_on_rerun(tmp_path):
     src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
     settings = Settings(grammar=False, cache_dir=str(tmp_path / "emb"))
     run_batch(open_input(str(src)), settings, out)
-    first = dict(batch_mod._WORKER["encoder"].stats)
+    first = dict(batch_task._WORKER["encoder"].stats)
     assert first["encoded"] > 0 and first["cache_hits"] == 0
     assert (tmp_path / "emb" / FILENAME).is_file()
 
     run_batch(open_input(str(src)), settings, out, force=True)  # a new Encoder, same disk cache
-    second = batch_mod._WORKER["encoder"].stats
+    second = batch_task._WORKER["encoder"].stats
     assert second["encoded"] == 0
     assert second["cache_hits"] == first["encoded"]
 
@@ -283,3 +286,35 @@ def test_jobs_2_gives_the_same_results(tmp_path):
     one, two = _summary(tmp_path / "one"), _summary(tmp_path / "two")
     keys = ("id", "status", "findings", "quality", "error")
     assert [[e[k] for k in keys] for e in one["pairs"]] == [[e[k] for k in keys] for e in two["pairs"]]
+
+
+def test_engine_options_and_config_key(tmp_path):
+    src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
+    result = _run(str(src), "-o", str(out), "--engine", "spark")
+    assert result.exit_code == 2 and "--engine spark: choose local or ray" in result.output
+    result = _run(str(src), "-o", str(out), "--ray-address", "127.0.0.1:6379")
+    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    config = _write(tmp_path / "mtcheck.toml", 'engine = "dask"\n')
+    result = _run(str(src), "-o", str(out), "--config", str(config))
+    assert result.exit_code == 2 and "engine: expected local or ray" in result.output
+    config = _write(tmp_path / "mtcheck.toml", 'engine = "local"\nray-address = "10.0.0.5:6379"\n')
+    result = _run(str(src), "-o", str(out), "--config", str(config))
+    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    assert not (out / "summary.json").exists()
+
+
+def test_file_url_output_and_engine_in_summary(tmp_path):
+    src = _pair_dir(tmp_path / "in")
+    result = _run(str(src), "-o", f"file://{tmp_path / 'url-out'}")
+    assert result.exit_code == 1, result.output
+    summary = _summary(tmp_path / "url-out")
+    assert summary["engine"] == "local" and summary["counts"]["checked"] == 4
+    assert f"file://{tmp_path / 'url-out'}/summary.json" in result.output
+
+
+def test_settings_fingerprint_ignores_where_it_runs():
+    from mtcheck.batch.task import settings_fingerprint
+
+    base = settings_fingerprint(Settings())
+    assert settings_fingerprint(Settings(engine="ray", ray_address="h:1", cache=False)) == base
+    assert settings_fingerprint(Settings(min_quality=50)) != base

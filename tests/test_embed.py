@@ -1,4 +1,4 @@
-"""The embedding encoder: numpy/torch backends = sentence-transformers, disk cache, --no-cache."""
+"""The embedding encoder: ONNX backend = sentence-transformers / transformers, disk cache, --no-cache."""
 
 from __future__ import annotations
 
@@ -32,11 +32,11 @@ def reference_encoder():
     return Encoder(backend="sentence-transformers")
 
 
-@pytest.fixture(scope="module", params=["numpy", "torch"])
-def fast_encoder(request):
-    """mtcheck.align.numpy_bert's forward pass in numpy (single checks) and torch (batch)."""
-    enc = Encoder(backend=request.param)
-    assert enc.backend == request.param
+@pytest.fixture(scope="module")
+def fast_encoder():
+    """ONNX Runtime on the install-time export of the bundled model (the default)."""
+    enc = Encoder()
+    assert enc.backend == "onnx"
     return enc
 
 
@@ -45,7 +45,7 @@ def _texts() -> list[str]:
     return TEXTS + lines[:12]
 
 
-def test_numpy_backend_matches_sentence_transformers(reference_encoder, fast_encoder):
+def test_onnx_backend_matches_sentence_transformers(reference_encoder, fast_encoder):
     texts = _texts()
     ours = fast_encoder.encode(texts)
     theirs = reference_encoder.encode(texts)
@@ -55,7 +55,7 @@ def test_numpy_backend_matches_sentence_transformers(reference_encoder, fast_enc
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
-def test_numpy_token_embeddings_match_sentence_transformers(reference_encoder, fast_encoder):
+def test_onnx_token_embeddings_match_sentence_transformers(reference_encoder, fast_encoder):
     texts = TEXTS[:6]
     ours = fast_encoder.token_embeddings(texts)
     theirs = reference_encoder.token_embeddings(texts)
@@ -169,7 +169,7 @@ def test_unsupported_architecture_falls_back_to_sentence_transformers(tmp_path):
     import json
 
     from mtcheck.align.embed import default_model_path
-    from mtcheck.align.numpy_bert import supports
+    from mtcheck.align.onnx_encoder import supports
 
     src = Path(default_model_path())
     model = tmp_path / "model"
@@ -182,13 +182,91 @@ def test_unsupported_architecture_falls_back_to_sentence_transformers(tmp_path):
 
     (model / "1_Pooling" / "config.json").write_text(json.dumps(dict(pooling, pooling_mode_mean_tokens=False, pooling_mode_mean_sqrt_len_tokens=True)))
     assert supports(model) is None
-    assert Encoder(str(model)).backend == "sentence-transformers"
+    fallback = Encoder(str(model))
+    assert fallback.backend == "sentence-transformers" and "BERT + pooling" in fallback.backend_note
     with pytest.raises(ModelError):
-        Encoder(str(model), backend="numpy").backend  # noqa: B018
+        Encoder(str(model), backend="onnx").backend  # noqa: B018
 
     (model / "1_Pooling" / "config.json").write_text(json.dumps(dict(pooling, pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)))
     spec = supports(model)
     assert spec is not None and spec.pooling == "cls"
-    ours = Encoder(str(model), backend="numpy").encode(TEXTS[:4])
+    # Not exported at install: exported on first use, into the cache directory.
+    cls_encoder = Encoder(str(model), backend="onnx", cache_dir=tmp_path / "cache")
+    ours = cls_encoder.encode(TEXTS[:4])
+    assert (tmp_path / "cache" / "onnx").is_dir() and cls_encoder.backend == "onnx"
     theirs = Encoder(str(model), backend="sentence-transformers").encode(TEXTS[:4])
     assert np.sum(ours * theirs, axis=1).min() > 1 - 1e-4  # CLS pooling, same as theirs
+
+
+def _transformers_states(texts):
+    """Every hidden state of each text, as transformers computes it (one text at a time)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from mtcheck.align.embed import default_model_path
+
+    path = default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+    out = []
+    for text in texts:
+        enc = tokenizer(text, truncation=True, max_length=256, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = model(**enc, output_hidden_states=True).hidden_states
+        out.append(np.stack([h[0, 1:-1].numpy() for h in hidden]))  # [CLS] ... [SEP] removed
+    return out
+
+
+def test_token_states_match_transformers(reference_encoder):
+    """Encoder.token_states (the tagger's input) = transformers' output_hidden_states."""
+    texts = TEXTS[:7]
+    layers = (0, 1, 3, 6)
+    expected = _transformers_states(texts)
+    onnx_encoder = Encoder()
+    onnx_encoder.want_layers((0, 6))
+    onnx_encoder.encode(texts)  # the alignment pass keeps layers 0 and 6 ...
+    assert onnx_encoder.token_states(texts, (6, 0))[0].layers.shape[0] == 2
+    n = onnx_encoder.stats["encoded"]
+    for encoder in (onnx_encoder, reference_encoder):
+        states = encoder.token_states(texts, layers)
+        for text, got, want in zip(texts, states, expected):
+            assert got.layers.dtype == np.float32
+            assert got.layers.shape == (len(layers), want.shape[1], 384)
+            np.testing.assert_allclose(got.layers, want[list(layers)], atol=1e-4)
+            assert got.tokens == encoder.token_embeddings([text])[0].tokens
+    assert onnx_encoder.stats["encoded"] == n  # ... so token_states needed no new pass
+
+
+def test_int8_encoder_is_close_and_cached_apart(tmp_path, fast_encoder):
+    texts = _texts()
+    int8 = Encoder(backend="onnx-int8", cache_dir=tmp_path)
+    ours = int8.encode(texts)
+    cosine = np.sum(ours * fast_encoder.encode(texts), axis=1)
+    assert 0.8 < cosine.min() < 1 - 1e-6, cosine  # quantised: close, not equal
+    fp32 = Encoder(cache_dir=tmp_path)
+    fp32.encode(texts[:2])
+    assert fp32.stats["cache_hits"] == 0  # the int8 vectors are another model's
+
+
+def test_unknown_backend_is_an_input_error():
+    with pytest.raises(ModelError, match="choose one of auto, onnx, onnx-int8, sentence-transformers"):
+        Encoder(backend="numpy")
+
+
+def test_prefetch_serves_later_calls_from_memory():
+    enc = Encoder()
+    assert enc.prefetch(["p one", "p two", "p one"]) == 2
+    enc.encode(["p two"])
+    enc.token_embeddings(["p one"])
+    assert enc.stats["encoded"] == 2 and enc.stats["memo_hits"] == 1
+
+
+def test_hot_path_never_imports_torch(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from mtcheck.align.embed import Encoder; e = Encoder(); "
+            "e.encode(['a b']); e.token_states(['a b'], (0, 6)); "
+            "print(e.backend, 'torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["onnx", "False", "False"]

@@ -363,3 +363,41 @@ def test_index_page_sorts_by_column(opened, tmp_path):
     assert names() == ["alpha", "bravo", "charlie"]  # failed, passed, error
     assert o.clean(), (o.console, o.errors)
 
+
+
+def test_findings_sort_and_filter_by_confidence(opened, tmp_path):
+    report = make_report(
+        DEMO_REF,
+        DEMO_CAND,
+        [
+            {"code": "MT102", "text": "in Istanbul in Istanbul", "severity": "minor"},
+            {"code": "MT201", "text": "13:30", "severity": "critical"},
+            {"code": "MT104", "text": "biggestists", "severity": "major"},
+        ],
+    )
+    conf = {"MT104": 0.81, "MT102": 0.47, "MT201": 0.22}
+    report.findings = [dataclasses.replace(f, confidence=conf[f.code]) for f in report.findings]
+    path = tmp_path / "confidence.html"
+    path.write_text(render(report), encoding="utf-8")
+    o = opened(path)
+    page = o.page
+
+    def listed():
+        return page.locator("li.finding:visible .code").all_inner_texts()
+
+    assert listed() == ["MT104", "MT102", "MT201"]  # most confident first
+    assert page.locator("li.finding", has_text="13:30").locator(".conf").inner_text() == "0.22"
+    page.select_option("#sort-findings", "position")
+    assert listed() == ["MT102", "MT201", "MT104"]  # reading order
+    page.select_option("#sort-findings", "confidence")
+    page.fill("#min-confidence", "0.5")
+    assert page.locator("#min-confidence-value").inner_text() == "0.50"
+    assert listed() == ["MT104"]
+    assert page.locator("#shown-count").inner_text() == "1"
+    assert "off" in page.locator("mark.hl", has_text="13:30").get_attribute("class")
+    assert page.locator("[data-facet=severity] [data-count=critical]").inner_text() == "0"
+    page.fill("#min-confidence", "0.2")
+    assert listed() == ["MT104", "MT102", "MT201"]
+    page.locator("mark.hl", has_text="13:30").hover()
+    assert "Confidence 0.22" in page.locator("#pop").inner_text()
+    assert o.clean(), (o.console, o.errors)

@@ -71,8 +71,8 @@ def test_fixture_pair_is_not_parallel_but_matching_sentences_align(data):
 
 def test_metrics_and_signature(data):
     m = data["metrics"]
-    assert 0 <= m["bleu"] <= 100 and 0 <= m["chrf"] <= 100 and m["ter"] >= 0
-    assert set(m["signatures"]) == {"bleu", "chrf", "ter"}
+    assert 0 <= m["bleu"] <= 100 and 0 <= m["chrf"] <= 100
+    assert m["ter"] is None and set(m["signatures"]) == {"bleu", "chrf"}  # TER: when asked
     assert "nrefs:1" in m["signatures"]["bleu"]
     for part in ("mtcheck:", "model:all-MiniLM-L6-v2", "align:dp", "rules:", "chrf["):
         assert part in data["signature"]
@@ -90,3 +90,10 @@ def test_identical_articles_are_parallel(encoder, tmp_path):
     assert d["parallel"]["is_parallel"] is True
     assert d["parallel"]["reference_coverage"] == 1.0
     assert d["metrics"]["bleu"] == pytest.approx(100.0)
+
+
+def test_ter_when_asked_for(encoder):
+    """Corpus TER (sacrebleu, with its signature) only with ``ter = true`` / ``--ter``."""
+    m = json.loads(render(run_check(str(REF), str(CAND), Settings(ter=True), encoder)))["metrics"]
+    assert m["ter"] >= 0 and set(m["signatures"]) == {"bleu", "chrf", "ter"}
+    assert "tok:tercom" in m["signatures"]["ter"]

@@ -16,7 +16,7 @@ from mtcheck.detect.base import CheckContext
 from mtcheck.detect.rules.numbers import extract_quantities
 from mtcheck.detect.rules.omission import omission_notice
 from mtcheck.detect.rules.support import support_scores, word_support
-from mtcheck.segment import segment
+from mtcheck.segment import line_sentences, segment
 from mtcheck.types import Bead, Document, Parallel
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -27,7 +27,7 @@ MT2 = ["MT201", "MT202", "MT203", "MT204", "MT205", "MT206", "MT207"]
 
 def pair_ctx(ref: str, cand: str, encoder=None) -> CheckContext:
     r, c = Document("ref", ref), Document("cand", cand)
-    beads, parallel = align_lines(r, c, None)
+    beads, parallel = align_lines(line_sentences(r), line_sentences(c), None)
     return CheckContext(r, c, beads, parallel, encoder=encoder)
 
 

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mtcheck.segment import line_spans
 from mtcheck.types import Bead, Document, Parallel, Sentence
 
 #: A bead as index tuples: (reference sentence indices, candidate sentence indices).
@@ -412,40 +413,6 @@ def align_documents(
 
 # --------------------------------------------------------------------------- line mode
 
-def _line_spans(text: str) -> list[tuple[int, int] | None]:
-    """One entry per line: the whitespace-trimmed (start, end), or None for a blank line.
-
-    Lines are separated by ``\\n`` (a ``\\r`` before it is trimmed as whitespace); blank
-    lines at the end of the text are not counted, so a final newline does not matter.
-    """
-    spans: list[tuple[int, int] | None] = []
-    pos = 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            start = pos + line.index(stripped)
-            spans.append((start, start + len(stripped)))
-        else:
-            spans.append(None)
-        pos += len(line) + 1
-    while spans and spans[-1] is None:
-        spans.pop()
-    return spans
-
-
-def line_sentences(doc: Document) -> Document:
-    """Make each non-empty line of ``doc`` one sentence (exact offsets, trimmed).
-
-    For line-aligned input (``--aligned``), where line ``i`` of one file is the partner
-    of line ``i`` of the other. Fills ``doc.sentences`` and returns the document.
-    """
-    spans = [s for s in _line_spans(doc.text) if s is not None]
-    doc.sentences = [
-        Sentence(index=k, start=s, end=e, text=doc.text[s:e]) for k, (s, e) in enumerate(spans)
-    ]
-    return doc
-
-
 def align_lines(
     reference: Document,
     candidate: Document,
@@ -454,20 +421,21 @@ def align_lines(
 ) -> tuple[list[Bead], Parallel]:
     """Pair line ``i`` of the reference with line ``i`` of the candidate (``--aligned``).
 
-    Sets both documents' sentences with :func:`line_sentences`. A line that is blank on
-    one side only gives an unaligned bead; a line blank on both sides gives none. With an
+    Both documents come segmented by :func:`mtcheck.segment.line_sentences`. A line that
+    is blank on one side only gives an unaligned bead; a line blank on both sides gives none. With an
     ``encoder``, aligned beads get their cosine similarity; without, None.
     Raises :class:`AlignmentInputError` when the line counts differ.
     """
-    ref_lines, cand_lines = _line_spans(reference.text), _line_spans(candidate.text)
+    ref_lines, cand_lines = line_spans(reference.text), line_spans(candidate.text)
+    for doc, lines in ((reference, ref_lines), (candidate, cand_lines)):
+        if len(doc.sentences) != sum(span is not None for span in lines):
+            raise ValueError(f"{doc.path}: segment it with mtcheck.segment.line_sentences before align_lines")
     if len(ref_lines) != len(cand_lines):
         raise AlignmentInputError(
             f"--aligned needs the same number of lines on both sides: reference "
             f"{reference.path} has {len(ref_lines)}, candidate {candidate.path} has "
             f"{len(cand_lines)}"
         )
-    line_sentences(reference)
-    line_sentences(candidate)
     beads: list[Bead] = []
     r = c = 0
     for ref_span, cand_span in zip(ref_lines, cand_lines):

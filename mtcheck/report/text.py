@@ -37,7 +37,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
     )
     con.print(
         f"  metrics over aligned pairs: BLEU {_fmt(m.bleu)}  chrF {_fmt(m.chrf)}  "
-        f"TER {_fmt(m.ter)}  similarity {_fmt(m.similarity, '.3f')}"
+        f"TER {_fmt(m.ter) if 'ter' in m.signatures or not m.signatures else 'off (--ter)'}  similarity {_fmt(m.similarity, '.3f')}"
     )
     for notice in report.notices:  # wrapped under its first word, not at column 0
         first, *rest = textwrap.wrap(notice, width=width - 8) or [""]
@@ -47,7 +47,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
 
     if report.findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-        for col in ("where", "severity", "code", "text", "message"):
+        for col in ("where", "conf", "severity", "code", "text", "message"):
             table.add_column(col, overflow="fold")
         lines = {"candidate": LineIndex(cand.text), "reference": LineIndex(ref.text)}
         for f in report.findings:
@@ -60,6 +60,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
                 msg += " [baseline]"
             table.add_row(
                 where,
+                _fmt(f.confidence, ".2f"),
                 f"[{SEVERITY_STYLE.get(f.severity, '')}]{f.severity}[/]",
                 f"{f.code}",
                 escape(f.text if len(f.text) <= 40 else f.text[:37] + "…"),

@@ -28,6 +28,13 @@ Quality (document)
     The mean of the aligned pairs' qualities weighted by their candidate words; ``None``
     when nothing is aligned.
 
+Low confidence
+    A finding whose calibrated confidence (``mtcheck.score.confidence``) is below
+    ``LOW_CONFIDENCE`` (0.35: fewer than about a third of such findings are annotated
+    errors on held-out talks) cannot be major: a major or critical severity is capped at
+    minor, for the penalty, the quality and the gate alike, and the reports show the
+    capped severity (``cap_low_confidence``; the pipeline applies it, ``score`` too).
+
 Gate (``passed``)
     Fails when any configured threshold is crossed, counting only counted findings:
     ``fail_on`` (any finding of that severity or above; default ``critical``, ``None`` or
@@ -38,7 +45,9 @@ Gate (``passed``)
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+from mtcheck.score.confidence import LOW_CONFIDENCE
 from mtcheck.settings import Settings
 from mtcheck.types import SEVERITIES, Bead, Document, Finding, Score
 
@@ -46,6 +55,19 @@ from mtcheck.types import SEVERITIES, Bead, Document, Finding, Score
 ALPHA = 0.5
 #: Points at which quality falls to 100/e (about 37).
 SCALE = 25.0
+
+
+def is_low_confidence(finding: Finding) -> bool:
+    """Whether the finding's confidence is known and below ``LOW_CONFIDENCE``."""
+    return finding.confidence is not None and finding.confidence < LOW_CONFIDENCE
+
+
+def cap_low_confidence(findings: list[Finding]) -> list[Finding]:
+    """The findings with a low-confidence major/critical severity capped at minor."""
+    return [
+        replace(f, severity="minor") if f.severity != "minor" and is_low_confidence(f) else f
+        for f in findings
+    ]
 
 
 def bead_of_sentence(beads: list[Bead]) -> dict[int, int]:
@@ -102,7 +124,7 @@ def score(
     """Fill each bead's penalty/quality and return the document score with the verdict."""
     weights = settings.weights
     where = bead_of_sentence(beads)
-    counted = [f for f in findings if f.side == "candidate" and f.counted]
+    counted = cap_low_confidence([f for f in findings if f.side == "candidate" and f.counted])
     total = 0.0
     for b in beads:
         b.penalty = 0.0

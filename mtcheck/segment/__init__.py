@@ -63,3 +63,39 @@ def segment(doc: Document, language: str = "en") -> Document:
         for i, (s, e) in enumerate(split_spans(doc.text, language))
     ]
     return doc
+
+
+# --------------------------------------------------------------------------- line mode
+
+def line_spans(text: str) -> list[tuple[int, int] | None]:
+    """One entry per line: the whitespace-trimmed (start, end), or None for a blank line.
+
+    Lines are separated by ``\\n`` (a ``\\r`` before it is trimmed as whitespace); blank
+    lines at the end of the text are not counted, so a final newline does not matter.
+    """
+    spans: list[tuple[int, int] | None] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + line.index(stripped)
+            spans.append((start, start + len(stripped)))
+        else:
+            spans.append(None)
+        pos += len(line) + 1
+    while spans and spans[-1] is None:
+        spans.pop()
+    return spans
+
+
+def line_sentences(doc: Document) -> Document:
+    """Make each non-empty line of ``doc`` one sentence (exact offsets, trimmed).
+
+    For line-aligned input (``--aligned``), where line ``i`` of one file is the partner
+    of line ``i`` of the other. Fills ``doc.sentences`` and returns the document.
+    """
+    spans = [s for s in line_spans(doc.text) if s is not None]
+    doc.sentences = [
+        Sentence(index=k, start=s, end=e, text=doc.text[s:e]) for k, (s, e) in enumerate(spans)
+    ]
+    return doc

@@ -24,38 +24,47 @@ Dropped on purpose
     word): the built-in one stays. See :func:`merge_grammar` for "same span".
 
 Options (``Settings.rule_options["LT"]``)
-    ``timeout`` seconds per request (30); ``chunk_chars`` largest request in UTF-16 units
+    ``timeout`` seconds per request (60); ``chunk_chars`` largest request in UTF-16 units
     (10,000: under the public API's 20,000 and any usual ``maxTextLength``);
     ``language`` sent to LanguageTool (default from ``Settings.language``; ``en`` is
     sent as ``en-US`` because LanguageTool spell-checks only a variant); ``disabled_rules``
-    LanguageTool rule ids not to run; ``startup_timeout`` seconds for a local server (60).
+    LanguageTool rule ids not to run; ``enable`` LanguageTool rule or category ids to
+    report although ``categories.tsv`` turns them off by default; ``startup_timeout``
+    seconds for a local server to answer (120).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mtcheck.cache import cache_dir
 from mtcheck.detect.base import CheckContext
 from mtcheck.detect.languagetool.cache import ResponseCache, cache_key
-from mtcheck.detect.languagetool.categories import is_spelling, mqm_for
-from mtcheck.detect.languagetool.client import LanguageToolError, Session, Target, find_target
+from mtcheck.detect.languagetool.categories import default_on, is_spelling, mqm_for
+from mtcheck.detect.languagetool.client import (
+    LanguageToolError,
+    Session,
+    Target,
+    find_target,
+)
 from mtcheck.detect.languagetool.offsets import chunk_spans, utf16_to_index
 from mtcheck.settings import Settings
 from mtcheck.types import Backend, Finding
 
-__all__ = ["GrammarUnavailableError", "check_grammar", "merge_grammar", "preflight", "CODE", "DEFAULTS"]
+__all__ = ["CODE", "DEFAULTS", "GrammarUnavailableError", "check_grammar", "merge_grammar", "preflight"]
 
 CODE = "LT"
 SOURCE = "languagetool"
 DEFAULTS = {
-    "timeout": 30.0,
+    "timeout": 60.0,
     "chunk_chars": 10_000,
     "language": None,
     "disabled_rules": [],
-    "startup_timeout": 60.0,
+    "enable": [],
+    "startup_timeout": 120.0,
 }
 MAX_SUGGESTIONS = 5
 _WS = re.compile(r"\s")
@@ -67,8 +76,8 @@ class GrammarUnavailableError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class _Match:
-    """A LanguageTool match located in the candidate, before filtering."""
+class GrammarMatch:
+    """A LanguageTool match located in the candidate, with LanguageTool's own labels."""
 
     finding: Finding
     category_id: str
@@ -78,13 +87,32 @@ class _Match:
 def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding], Backend]:
     """LanguageTool's findings on the candidate, and how (or why not) it was used.
 
-    Raises :class:`GrammarUnavailableError` when ``settings.require_grammar`` is set and
-    LanguageTool is off or cannot be reached.
+    Only the rules and categories that ``categories.tsv`` turns on by default, plus those
+    named in the ``enable`` option, are reported. Raises :class:`GrammarUnavailableError`
+    when ``settings.require_grammar`` is set and LanguageTool is off or cannot be reached.
+    """
+    opts = {**DEFAULTS, **settings.rule_options.get(CODE, {})}
+    enable = {str(x) for x in opts["enable"]}
+    matches, backend = grammar_matches(ctx, settings)
+    kept = [m.finding for m in matches if m.finding.rule in enable or m.category_id in enable
+            or default_on(m.finding.rule, m.category_id, m.issue_type)]  # fmt: skip
+    off = len(matches) - len(kept)
+    if off:
+        note = f"{off} LanguageTool match(es) of rules off by default (LT option 'enable' turns them on)"
+        backend = replace(backend, reason="; ".join(x for x in (backend.reason, note) if x))
+    return kept, backend
+
+
+def grammar_matches(ctx: CheckContext, settings: Settings) -> tuple[list[GrammarMatch], Backend]:
+    """Every LanguageTool match on the candidate (no default-on filter), with its category.
+
+    What :func:`check_grammar` filters; benchmarks measure rules and categories with it.
     """
     if not settings.grammar:
         preflight(settings)
         return [], Backend("disabled", reason="turned off (--no-grammar)")
 
+    t0 = time.perf_counter()
     opts = {**DEFAULTS, **settings.rule_options.get(CODE, {})}
     target = _target(settings)
     if isinstance(target, str):
@@ -107,9 +135,11 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
                 answers[span] = hit
     missing = [span for span in spans if span not in answers]
     incomplete = 0
+    startup = None
     if missing:
         try:
             with Session(target, float(opts["timeout"]), float(opts["startup_timeout"])) as session:
+                startup = session.startup_seconds
                 for span in missing:
                     answer = session.check(text[span[0] : span[1]], language, params)
                     answers[span] = answer
@@ -118,17 +148,17 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
                     elif cache is not None:
                         cache.put(keys[span], answer)
         except LanguageToolError as exc:
-            return _unavailable(settings, str(exc), target)
+            return _unavailable(settings, str(exc), target, time.perf_counter() - t0)
 
-    matches: list[_Match] = []
+    matches: list[GrammarMatch] = []
     skipped = 0
     for span in spans:
         found, bad = _locate(ctx, answers[span], span)
         matches.extend(found)
         skipped += bad
     words = _Words(ctx) if matches else None
-    findings = [m.finding for m in matches if not (words and words.judged_elsewhere(m))]
-    findings.sort(key=lambda f: (f.start, f.end, f.rule))
+    found = [m for m in matches if not (words and words.judged_elsewhere(m))]
+    found.sort(key=lambda m: (m.finding.start, m.finding.end, m.finding.rule))
 
     how = target.how
     if spans and not missing:
@@ -140,7 +170,13 @@ def check_grammar(ctx: CheckContext, settings: Settings) -> tuple[list[Finding],
         notes.append(f"{skipped} LanguageTool match(es) skipped: their offsets did not match the text")
     if incomplete:
         notes.append(f"LanguageTool reported incomplete results for {incomplete} chunk(s) (not cached)")
-    return findings, Backend("used", how=how, reason="; ".join(notes))
+    versions = {str((a.get("software") or {}).get("version", "")) for a in answers.values()} - {""}
+    version = ", ".join(sorted(versions)) or target.version
+    seconds = round(time.perf_counter() - t0, 3)
+    startup = None if startup is None else round(startup, 3)
+    backend = Backend("used", how=how, reason="; ".join(notes), version=version, mode=target.mode,
+                      seconds=seconds, startup_seconds=startup)  # fmt: skip
+    return found, backend
 
 
 def preflight(settings: Settings) -> None:
@@ -180,16 +216,21 @@ def merge_grammar(builtin: list[Finding], grammar: list[Finding]) -> list[Findin
 
 def _target(settings: Settings) -> Target | str:
     try:
-        return find_target(settings.languagetool_url)
+        return find_target(settings.languagetool_url, settings.cache_dir)
     except LanguageToolError as exc:  # a malformed URL
         return str(exc)
 
 
-def _unavailable(settings: Settings, reason: str, target: Target | None = None) -> tuple[list[Finding], Backend]:
+def _unavailable(
+    settings: Settings, reason: str, target: Target | None = None, seconds: float | None = None
+) -> tuple[list[Finding], Backend]:
     reason = " ".join(reason.split())  # one line, whatever the server said
     if settings.require_grammar:
         raise GrammarUnavailableError(f"LanguageTool is required (--require-grammar) but unavailable: {reason}")
-    return [], Backend("unavailable", how=target.how if target else "", reason=reason)
+    if target is None:
+        return [], Backend("unavailable", reason=reason)
+    secs = None if seconds is None else round(seconds, 3)
+    return [], Backend("unavailable", how=target.how, reason=reason, version=target.version, mode=target.mode, seconds=secs)
 
 
 def _language(language: str) -> str:
@@ -197,12 +238,12 @@ def _language(language: str) -> str:
     return "en-US" if language.lower() == "en" else language
 
 
-def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[list[_Match], int]:
+def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[list[GrammarMatch], int]:
     """The matches of one chunk's answer as findings in the candidate, and how many were skipped."""
     doc = ctx.candidate
     base = span[0]
     table: list[int] | None = None
-    found: list[_Match] = []
+    found: list[GrammarMatch] = []
     skipped = 0
     for m in answer.get("matches", []):
         try:
@@ -240,7 +281,7 @@ def _locate(ctx: CheckContext, answer: dict, span: tuple[int, int]) -> tuple[lis
             suggestions=tuple(r for r in replacements[:MAX_SUGGESTIONS] if r),
             source=SOURCE,
         )
-        found.append(_Match(finding, category_id, issue_type))
+        found.append(GrammarMatch(finding, category_id, issue_type))
     return found, skipped
 
 
@@ -289,7 +330,7 @@ class _Words:
         uses = _whole_word(name, re.IGNORECASE).findall(self.ctx.candidate.text)
         return len(uses) >= 2 and all(u == name for u in uses)
 
-    def judged_elsewhere(self, match: _Match) -> bool:
+    def judged_elsewhere(self, match: GrammarMatch) -> bool:
         """Spelling matches the built-in rules already judge (reference words, names, allowed terms)."""
         if not is_spelling(match.category_id, match.issue_type):
             return False

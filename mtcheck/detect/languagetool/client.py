@@ -1,4 +1,4 @@
-"""Reaching LanguageTool: a server the user names, or a local install we start.
+"""Reaching LanguageTool: a server the user names, or a local one.
 
 Order (the first that applies wins; a named server that fails is *not* replaced by
 another way, so a run never checks with something the user did not ask for):
@@ -6,14 +6,12 @@ another way, so a run never checks with something the user did not ask for):
 1. ``Settings.languagetool_url`` (``--languagetool-url``) or ``$MTCHECK_LANGUAGETOOL_URL``:
    a LanguageTool HTTP server, e.g. the Docker image ``erikvl87/languagetool`` on port
    8010. Given as ``http://host:port`` (``/v2`` or ``/v2/check`` may be included).
-2. A LanguageTool already unpacked where language-tool-python keeps it
-   (``$LTP_PATH`` or ``~/.cache/language_tool_python``, folders ``LanguageTool-<version>``
-   holding ``languagetool-server.jar``) and Java on ``PATH``. language-tool-python's
-   ``LocalLanguageTool`` locates the jar and builds the Java command; this module runs
-   that server on a free loopback port for the run and stops it afterwards. mtcheck
-   never triggers language-tool-python's first-use download (mtcheck downloads nothing
-   at run time); absence is detected by looking at that folder, which takes no time.
-3. Otherwise nothing: the caller reports LanguageTool as unavailable.
+2. The server a batch started for all its workers (:func:`server.serving`).
+3. A server kept running by ``mtcheck languagetool start`` (:func:`server.kept_server`).
+4. A local install (:func:`server.find_install`: the set-up's Maven-Central LanguageTool,
+   or one unpacked by language-tool-python) and Java: started on a free loopback port
+   for this run and stopped at its end. mtcheck never downloads anything at run time.
+5. Otherwise nothing: the caller reports LanguageTool as unavailable.
 
 Requests go to the documented HTTP API (``POST /v2/check`` with form fields ``text``
 and ``language``; https://languagetool.org/http-api/) with a timeout. The check itself
@@ -26,21 +24,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import socket
-import subprocess
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
+
+from mtcheck.detect.languagetool import server as local
 
 ENV_URL = "MTCHECK_LANGUAGETOOL_URL"
-JAR_NAMES = ("languagetool-server.jar", "languagetool.jar")
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+ENABLE = (
+    "to enable it, run the set-up (make install-test: LanguageTool from Maven Central, needs Java 17+ and "
+    "Maven), or run a server (docker run -p 8010:8010 erikvl87/languagetool) and pass --languagetool-url "
+    f"http://localhost:8010 (or set {ENV_URL}); --no-grammar turns this check off"
+)
 
 
 class LanguageToolError(Exception):
@@ -53,8 +51,10 @@ class Target:
 
     how: str  # for Backend.how
     identity: str  # part of the cache key: same identity, same answers
-    url: str | None = None  # .../v2/check of a server the user runs
-    local_dir: Path | None = None  # a local LanguageTool-<version> folder to start
+    mode: str  # "url" | "shared" | "kept" | "local" (started for this run)
+    url: str | None = None  # .../v2/check of a running server
+    install: local.Install | None = None  # a local install to start for this run
+    version: str = ""  # LanguageTool's version when known before asking
 
 
 def check_endpoint(url: str) -> str:
@@ -73,45 +73,40 @@ def check_endpoint(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/v2/check", "", ""))
 
 
-def ltp_download_dir() -> Path:
-    """Where language-tool-python keeps LanguageTool (``$LTP_PATH`` or its cache dir)."""
-    return Path(os.environ.get("LTP_PATH") or Path.home() / ".cache" / "language_tool_python")
-
-
-def find_local_install() -> Path | None:
-    """The newest ``LanguageTool-<version>`` folder with a server jar, without creating anything."""
-    root = ltp_download_dir()
-    try:
-        dirs = [d for d in root.glob("LanguageTool-*") if d.is_dir()]
-    except OSError:
-        return None
-    found = [d for d in dirs if any((d / jar).is_file() for jar in JAR_NAMES)]
-    if not found:
-        return None
-    return max(found, key=lambda d: [int(n) for n in re.findall(r"\d+", d.name)])
-
-
-def find_target(url: str | None) -> Target | str:
+def find_target(url: str | None, cache_root: str | None = None) -> Target | str:
     """How to reach LanguageTool, or a one-line reason why it can't be reached."""
     url = url or os.environ.get(ENV_URL)
     if url:
         endpoint = check_endpoint(url)
-        return Target(how=f"LanguageTool server at {endpoint}", identity=endpoint, url=endpoint)
-    root = ltp_download_dir()
-    local = find_local_install()
-    enable = (
-        "to enable it, run a server (docker run -p 8010:8010 erikvl87/languagetool) and pass "
-        f"--languagetool-url http://localhost:8010 (or set {ENV_URL}), or unpack LanguageTool "
-        f"into {root} (or set LTP_PATH); --no-grammar turns this check off"
-    )
-    if local is None:
-        return f"no LanguageTool server given and no local LanguageTool in {root}; {enable}"
-    if not shutil.which("java"):
-        return f"a local LanguageTool is in {local} but Java (17 or later) is not on PATH; {enable}"
+        return Target(how=f"LanguageTool server at {endpoint}", identity=endpoint, mode="url", url=endpoint)
+    shared = local.shared_server()
+    if shared is not None:
+        if "error" in shared:
+            return str(shared["error"])
+        version = str(shared.get("version", ""))
+        return Target(how=str(shared.get("how", "")), identity=f"local:LanguageTool-{version}", mode="shared",
+                      url=str(shared["url"]), version=version)  # fmt: skip
+    kept = local.kept_server(cache_root)
+    if kept is not None:
+        version = str(kept.get("version", ""))
+        how = (f"local LanguageTool {version}, kept running by 'mtcheck languagetool start' "
+               f"(pid {kept['pid']}, port {kept['port']})")  # fmt: skip
+        return Target(how=how, identity=f"local:LanguageTool-{version}", mode="kept", url=kept["url"], version=version)
+    install = local.find_install()
+    if install is None:
+        places = " or ".join(str(p) for p in local.search_places())
+        return f"no LanguageTool server given and no local LanguageTool in {places}; {ENABLE}"
+    problem = install.problem()
+    if problem:
+        return f"the local {install.name} cannot be used: {problem}"
+    if local.shutil.which("java") is None:
+        return f"a local {install.name} is in {install.home} but Java (17 or later) is not on PATH; {ENABLE}"
     return Target(
-        how=f"local {local.name} ({local}), started through language-tool-python",
-        identity=f"local:{local.name}",
-        local_dir=local,
+        how=f"local {install.name} ({install.home}), started for this run",
+        identity=f"local:LanguageTool-{install.version}",
+        mode="local",
+        install=install,
+        version=install.version,
     )
 
 
@@ -138,7 +133,7 @@ def post_check(url: str, text: str, language: str, params: dict[str, str], timeo
             + (f": {detail[0]}" if detail else "")
             + hint
         ) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise LanguageToolError(f"the LanguageTool server at {url} did not answer within {timeout:g} s") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
@@ -158,29 +153,31 @@ def post_check(url: str, text: str, language: str, params: dict[str, str], timeo
     return answer
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Session:
     """One LanguageTool for the whole run: ``with Session(target, ...) as lt: lt.check(...)``.
 
-    For a local install, the server process starts on entry and stops on exit.
+    For a local install, the server process starts on entry and stops on exit;
+    ``startup_seconds`` says how long it took.
     """
 
-    def __init__(self, target: Target, timeout: float, startup_timeout: float = 60.0):
+    def __init__(self, target: Target, timeout: float, startup_timeout: float = 120.0):
         self.target = target
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.url = target.url
-        self._process: subprocess.Popen | None = None
-        self._log = None
+        self.startup_seconds: float | None = None
+        self._server: local.LocalServer | None = None
 
-    def __enter__(self) -> "Session":
-        if self.target.local_dir is not None:
-            self._start_local(self.target.local_dir)
+    def __enter__(self) -> Session:
+        if self.target.install is not None:
+            self._server = local.LocalServer(self.target.install, self.startup_timeout)
+            try:
+                self._server.start()
+            except local.ServerError as exc:
+                self._server = None
+                raise LanguageToolError(str(exc)) from None
+            self.url = self._server.url
+            self.startup_seconds = self._server.startup_seconds
         return self
 
     def __exit__(self, *exc) -> None:
@@ -188,62 +185,21 @@ class Session:
 
     def check(self, text: str, language: str, params: dict[str, str]) -> dict:
         assert self.url is not None
-        return post_check(self.url, text, language, params, self.timeout)
-
-    # -- local server -------------------------------------------------------------
-    def _start_local(self, folder: Path) -> None:
         try:
-            from language_tool_python.download_lt import LocalLanguageTool
-
-            port = free_port()
-            command = LocalLanguageTool.from_path(folder).get_server_cmd(port)
-        except Exception as exc:  # the library's PathError/JavaError/ValueError, ...
-            raise LanguageToolError(f"cannot start the local LanguageTool in {folder} ({exc})") from None
-        self._log = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log
-        )
-        base = f"http://127.0.0.1:{port}/v2/"
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                tail = self._log_tail()
-                self.close()
+            return post_check(self.url, text, language, params, self.timeout)
+        except LanguageToolError as exc:
+            server = self._server
+            if server is not None and server.process is not None:
+                try:
+                    code = server.process.wait(timeout=1)
+                except local.subprocess.TimeoutExpired:  # still running: the request itself failed
+                    raise exc from None
                 raise LanguageToolError(
-                    f"the local LanguageTool in {folder} exited with code {code}" + (f": {tail}" if tail else "")
-                )
-            try:
-                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-                with opener.open(base + "healthcheck", timeout=2) as response:
-                    if response.status == 200:
-                        self.url = base + "check"
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.25)
-        self.close()
-        raise LanguageToolError(
-            f"the local LanguageTool in {folder} did not start within {self.startup_timeout:g} s"
-        )
-
-    def _log_tail(self) -> str:
-        if self._log is None:
-            return ""
-        self._log.seek(0)
-        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
-        return lines[-1].strip()[:200] if lines else ""
+                    f"the local {server.install.name} stopped during the run (exit code {code})"
+                ) from None
+            raise
 
     def close(self) -> None:
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait(timeout=5)
-            self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

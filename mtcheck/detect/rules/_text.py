@@ -1,6 +1,6 @@
 """Shared text helpers of the rules: word tokens with offsets, data files, lexicons.
 
-Lexicons (wordfreq, the Hunspell en_US dictionary that spylls ships) load lazily and
+Lexicons (wordfreq, the Hunspell en_US dictionary that spylls ships, run by libhunspell) load lazily and
 once per process. Data files live in ``mtcheck/detect/data``; lines starting with ``#``
 are comments.
 """
@@ -115,25 +115,50 @@ def is_function_word(word: str) -> bool:
 
 
 # -- lexicons ---------------------------------------------------------------------------
+class _NativeHunspell:
+    """libhunspell (the ``chunspell`` binding) behind spylls' ``lookup``/``suggest`` API."""
+
+    def __init__(self, folder: Path, name: str):
+        from hunspell import Hunspell
+
+        self._h = Hunspell(name, hunspell_data_dir=str(folder))
+
+    def lookup(self, word: str) -> bool:
+        return self._h.spell(word)
+
+    def suggest(self, word: str):
+        return iter(self._h.suggest(word))
+
+
+def _spylls_en_us() -> Path:
+    import spylls.hunspell
+
+    return Path(spylls.hunspell.__file__).resolve().parent / "data" / "en" / "en_US"
+
+
 @lru_cache(maxsize=1)
 def hunspell():
-    """The Hunspell en_US dictionary (SCOWL) shipped with spylls.
+    """The Hunspell en_US dictionary (SCOWL) shipped with spylls, run by libhunspell.
 
-    Parsing it takes about 0.4 s, so the parsed dictionary is kept as a pickle in the
-    default mtcheck cache directory (:func:`mtcheck.cache.pickled`: ``MTCHECK_CACHE_DIR``,
-    else ``~/.cache/mtcheck``), keyed by the spylls version and the dictionary files'
-    path, size and mtime; unpickling takes about 0.15 s. The rules cannot see the run's
-    ``Settings``, so ``--no-cache`` / ``cache_dir`` do not apply to this pickle (it
-    holds no user data). When the directory cannot be used, the dictionary is parsed.
+    The native library (the ``chunspell`` wheel ships libhunspell 1.7) loads the same
+    dictionary files in about 0.1 s, looks words up 7x faster than spylls (same answers
+    on the 4,076 distinct words of the TED MT set and the fixtures) and makes a spelling
+    suggestion 3-4x faster. Without it, spylls (pure Python) parses the dictionary; that
+    takes about 0.4 s, so the parsed dictionary is kept as a pickle in the default
+    mtcheck cache directory (:func:`mtcheck.cache.pickled`), keyed by the spylls version
+    and the dictionary files' path, size and mtime.
     """
+    path = _spylls_en_us()
+    try:
+        return _NativeHunspell(path.parent, path.name)
+    except ImportError:
+        pass
     from importlib.metadata import version
 
-    import spylls.hunspell
     from spylls.hunspell import Dictionary
 
     from mtcheck.cache import pickled
 
-    path = Path(spylls.hunspell.__file__).resolve().parent / "data" / "en" / "en_US"
     files = [path.with_suffix(ext) for ext in (".aff", ".dic")]
     key = " ".join(
         [f"spylls={version('spylls')}"]

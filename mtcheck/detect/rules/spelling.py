@@ -1,8 +1,9 @@
 """Garbled terms, non-words and misspellings in the candidate (MT111, MT112).
 
 Lexicons: wordfreq (word frequencies from many sources, Zipf scale) and the Hunspell
-en_US dictionary (SCOWL) that spylls ships; spylls also makes the suggestions. Both
-load lazily, once per process.
+en_US dictionary (SCOWL) that spylls ships, run by libhunspell (the ``chunspell`` wheel;
+spylls itself without it), which also makes the suggestions. Both load lazily, once per
+process; suggestions are made only for words that are reported.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class NonWord(Rule):
     spylls) nor wordfreq knows (Zipf frequency below ``min_zipf``, i.e. practically never
     seen in English text), such as "biggestists". When the token is a real stem plus
     affixes that cannot combine, the message says so ("biggest" + "-ists") and the
-    finding is ``garbled_severity``. Suggestions come from Hunspell (spylls).
+    finding is ``garbled_severity``. Suggestions come from Hunspell (libhunspell).
 
     Why it matters
     --------------
@@ -159,8 +160,8 @@ class NonWord(Rule):
     min_zipf (float, 1.0): words seen at least this often in wordfreq are words.
     garbled_severity (str, "major"): severity when a stem plus affixes is found.
     max_suggestions (int, 3): spelling suggestions per finding.
-    max_suggested_words (int, 25): words per document that get suggestions (Hunspell
-        suggestions take about half a second each); non-Latin words get none.
+    max_suggested_words (int, 25): words per document that get suggestions (a Hunspell
+        suggestion takes 0.1-0.5 s); non-Latin words get none.
     """
 
     code = "MT111"

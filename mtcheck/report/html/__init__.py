@@ -336,6 +336,17 @@ def page_model(report: Report) -> dict:
     )
     for pos, f in enumerate(order):
         f["order"] = pos
+    # List order: most confident first, then severity, then reading order (as every format).
+    by_confidence = sorted(
+        order,
+        key=lambda f: (
+            -(f.get("confidence") if f.get("confidence") is not None else -1.0),
+            -SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else 1,
+            f["order"],
+        ),
+    )
+    for pos, f in enumerate(by_confidence):
+        f["rank"] = pos
 
     severity = {f["id"]: f["severity"] for f in findings}
     spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
@@ -391,7 +402,7 @@ def page_model(report: Report) -> dict:
                 for k in (
                     "id", "order", "key", "code", "rule", "category", "severity", "message",
                     "suggestions", "side", "start", "end", "text", "row", "context", "source",
-                    "suppressed", "baseline", "justification",
+                    "suppressed", "baseline", "justification", "confidence", "rank",
                 )
             }
             for f in findings
@@ -402,6 +413,7 @@ def page_model(report: Report) -> dict:
         "data": data,
         "rows": rows,
         "findings": order,
+        "by_confidence": by_confidence,
         "counts": counts,
         "rule_names": rule_names,
         "rules": rules,

@@ -78,7 +78,15 @@
     return on;
   }
 
+  var minConf = document.getElementById('min-confidence');
+  var minConfOut = document.getElementById('min-confidence-value');
+  var sortBox = document.getElementById('sort-findings');
+  var list = document.getElementById('finding-list');
+
+  function confidenceFloor() { return minConf ? Number(minConf.value) || 0 : 0; }
+
   function passes(f, filters, except) {
+    if (f.confidence !== null && f.confidence !== undefined && f.confidence < confidenceFloor()) { return false; }
     return FACETS.every(function (facet) {
       if (facet === except || !filters[facet]) { return true; }
       return filters[facet][facetValue(f, facet)] !== false;
@@ -184,6 +192,9 @@
     title.appendChild(el('span', 'rule', f.rule + ' · ' + f.category + (f.source && f.source !== 'mtcheck' ? ' · ' + f.source : '')));
     item.appendChild(title);
     item.appendChild(el('p', 'pop-msg', f.message));
+    if (f.confidence !== null && f.confidence !== undefined) {
+      item.appendChild(el('p', 'pop-note', 'Confidence ' + f.confidence.toFixed(2) + ': the calibrated probability that an MQM annotator marks an error here.'));
+    }
     if (f.suppressed) { item.appendChild(el('p', 'pop-note', 'Suppressed in review' + (f.justification ? ': ' + f.justification : '') + ' (not counted by the gate).')); }
     if (f.baseline) { item.appendChild(el('p', 'pop-note', 'Already in the baseline report (not counted by the gate).')); }
     if (f.suggestions && f.suggestions.length) {
@@ -331,6 +342,23 @@
       if (pop._anchor) { showPop(pop._anchor, pop._anchor._ids || []); }
     });
   });
+
+  if (minConf) {
+    minConf.addEventListener('input', function () {
+      if (minConfOut) { minConfOut.textContent = confidenceFloor().toFixed(2); }
+      apply();
+      if (pop._anchor) { showPop(pop._anchor, pop._anchor._ids || []); }
+    });
+  }
+  // The list: by confidence (as rendered) or in reading order; j/k follow the article.
+  if (sortBox && list) {
+    sortBox.addEventListener('change', function () {
+      var key = sortBox.value === 'position' ? 'order' : 'rank';
+      findings.slice().sort(function (a, b) { return a[key] - b[key]; }).forEach(function (f) {
+        if (items[f.id]) { list.appendChild(items[f.id]); }
+      });
+    });
+  }
 
   document.addEventListener('click', function (e) {
     var t = e.target.closest ? e.target.closest('button') : null;

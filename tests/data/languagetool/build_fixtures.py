@@ -2,8 +2,10 @@
 
     python tests/data/languagetool/build_fixtures.py
 
-No real LanguageTool server was run to make these files (none can be installed on the
-machines this was written on). Each answer is built here in LanguageTool's exact
+These answers feed the stand-in server of tests/test_languagetool.py, which is kept only
+for what a real LanguageTool cannot be made to do (a malformed or self-contradictory
+answer, a timeout, a hang-up); everything else is tested against the real LanguageTool
+(tests/test_languagetool_real.py). Each answer is built here in LanguageTool's exact
 ``/v2/check`` JSON shape, taken from LanguageTool's own serializer
 (languagetool-org/languagetool, ``RuleMatchesAsJsonSerializer.java``: field names and
 order of ``software``, ``warnings``, ``language``, ``matches``; ``context`` built by
@@ -131,18 +133,6 @@ STYLE = dict(rule="EN_REDUNDANCY_REPLACEMENT", description="Redundant phrase", i
 
 
 def main() -> None:
-    # 1. The fixture pair's candidate, sent whole (it is shorter than one chunk).
-    cand = (ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt").read_text(encoding="utf-8")
-    write("istanbul-talks.garbled-mt.json", answer([
-        match(cand, "Zelenskyy", SPELLING, replacements=["Zelensky", "Zelenskyy's"]),
-        match(cand, "Medinsky", SPELLING, replacements=["Medina"]),
-        match(cand, "Umerov", SPELLING, replacements=["Umbers"]),
-        match(cand, "Sybiha", SPELLING, replacements=["Sybil"]),
-        match(cand, "biggestists", SPELLING, replacements=["biggest", "biggies"]),
-        match(cand, "happens", GRAMMAR_MD, replacements=["happen"]),
-        match(cand, "have been part", {**GRAMMAR_3PRS}, replacements=["has been part"]),
-    ]))
-
     # 2. Astral characters (flag emoji = 2 astral code points, dove = 1) before the matches.
     emoji = (HERE / "emoji.txt").read_text(encoding="utf-8")
     write("emoji.json", answer([
@@ -150,16 +140,6 @@ def main() -> None:
         match(emoji, "meets", AGREEMENT, replacements=["meet"]),
         match(emoji, " .", SPACE_BEFORE_STOP, replacements=["."]),
     ]))
-
-    # 3. One document sent in three chunks; each chunk's offsets start at 0 again.
-    chunk_specs = {
-        "chunks-1": [("Kremllin", SPELLING, ["Kremlin"])],
-        "chunks-2": [("advanced planning", STYLE, ["planning"])],
-        "chunks-3": [("said but", COMMA, ["said, but"]), ("the the", REPEAT, ["the"])],
-    }
-    for name, specs in chunk_specs.items():
-        text = (HERE / f"{name}.txt").read_text(encoding="utf-8")
-        write(f"{name}.json", answer([match(text, t, spec, replacements=r) for t, spec, r in specs]))
 
 
 if __name__ == "__main__":

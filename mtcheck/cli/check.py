@@ -1,8 +1,4 @@
-"""Command-line interface (typer). It holds no logic: it maps options onto Settings,
-calls the pipeline, renders the report with the chosen emitters and sets the exit code.
-
-Exit codes: 0 the gate passed, 1 the gate failed, 2 usage or input error.
-"""
+"""`mtcheck check`: one article pair, its reports and the gate's exit code."""
 
 from __future__ import annotations
 
@@ -12,101 +8,17 @@ from typing import List, Optional
 
 import typer
 
-from mtcheck import __version__
-from mtcheck.cli_options import shared_option
-
-EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
-
-app = typer.Typer(
-    name="mtcheck",
-    help="Check a machine-translated article against a clean reference: align, flag, score, report.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+from mtcheck.cli.app import EXIT_FAILED, EXIT_PASSED, build_settings, fail
+from mtcheck.cli.options import shared_option
+from mtcheck.errors import known_errors
 
 STDOUT_FORMATS = ("text", "json", "sarif", "junit", "github")
 
 
-
-def fail(message: str) -> "typer.Exit":
-    """Print one error line on stderr and return the exit for usage/input errors."""
-    typer.echo(f"mtcheck: error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"mtcheck {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-) -> None:
-    """mtcheck: translation-quality checks for machine-translated news."""
-
-
-def _split_codes(values: Optional[List[str]]) -> list[str]:
-    return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
-
-
-def build_settings(
-    config: Optional[Path], *, select=None, ignore=None, no_grammar=False, no_cache=False, **cli
-) -> "Settings":
-    """Settings from the config file, then every option given on the command line.
-
-    Options not given (None, False, empty) keep the config's or the default value.
-    """
-    from mtcheck.config import load_settings
-    from mtcheck.types import SEVERITIES
-
-    fail_on = cli.get("fail_on")
-    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
-        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}, none")
-    settings = load_settings(str(config) if config else None)
-    cli.update(select=_split_codes(select), ignore=_split_codes(ignore))
-    for key, value in cli.items():
-        if value is None or value == [] or value is False:
-            continue
-        setattr(settings, key, value)
-    if no_grammar:
-        settings.grammar = False
-    if no_cache:
-        settings.cache = False
-    return settings
-
-
-#: (module, class) of the exceptions that are the user's input or usage problems.
-KNOWN_ERRORS = (
-    ("mtcheck.read", "InputError"),
-    ("mtcheck.align.embed", "ModelError"),
-    ("mtcheck.config", "ConfigError"),
-    ("mtcheck.detect", "UnknownRuleError"),
-    ("mtcheck.detect.base", "RuleError"),
-    ("mtcheck.align.aligner", "AlignmentInputError"),
-    ("mtcheck.detect.languagetool", "GrammarUnavailableError"),
-)
-
-
-def known_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that are the user's input or usage problems: one line, exit 2.
-
-    Only modules already imported are looked at: an exception can only come from a module
-    that ran. Call it in the ``except`` clause (evaluated only when something is raised),
-    so that an input error does not import numpy, the aligner or LanguageTool's client.
-    """
-    found = []
-    for module, name in KNOWN_ERRORS:
-        cls = getattr(sys.modules.get(module), name, None)
-        if cls is not None:
-            found.append(cls)
-    return tuple(found)
-
-
-@app.command()
 def check(
     reference: str = typer.Argument(..., metavar="REFERENCE", help="Clean article (human reference or original copy); '-' for stdin."),
     candidate: str = typer.Argument(..., metavar="CANDIDATE", help="Machine-translated article to check; '-' for stdin."),
@@ -118,12 +30,14 @@ def check(
     fail_on: Optional[str] = shared_option("fail_on"),
     max_penalty: Optional[float] = shared_option("max_penalty"),
     min_quality: Optional[float] = shared_option("min_quality"),
+    min_confidence: Optional[float] = shared_option("min_confidence"),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate."),
     suppressions: Optional[str] = shared_option("suppressions"),
     languagetool_url: Optional[str] = shared_option("languagetool_url"),
     no_grammar: bool = shared_option("no_grammar"),
     require_grammar: bool = shared_option("require_grammar"),
     no_cache: bool = shared_option("no_cache"),
+    ter: bool = shared_option("ter"),
     fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="What to print on stdout: text, json, sarif, junit, github."),
     json_out: Optional[Path] = typer.Option(None, "--json", metavar="PATH", help="Write the JSON report (schema mtcheck.report/1)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML review report."),
@@ -149,12 +63,14 @@ def check(
             fail_on=fail_on,
             max_penalty=max_penalty,
             min_quality=min_quality,
+            min_confidence=min_confidence,
             baseline=baseline,
             suppressions=suppressions,
             languagetool_url=languagetool_url,
             require_grammar=require_grammar,
             no_grammar=no_grammar,
             no_cache=no_cache,
+            ter=ter,
         )
         from mtcheck.pipeline import run_check
 
@@ -190,23 +106,3 @@ def _render_all(report, outputs: dict, stdout_fmt: Optional[str]) -> dict[str, s
     elif stdout_fmt:
         rendered["stdout"] = rendered.get(stdout_fmt) or emitter(stdout_fmt)(report)
     return rendered
-
-
-def _register_commands() -> None:
-    """Commands that live in their own modules: `rules`/`rule` and `batch`."""
-    from mtcheck import cli_batch, cli_rules
-
-    cli_rules.register(app)
-    cli_batch.register(app)
-
-
-_register_commands()
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,4 +1,4 @@
-"""`mtcheck batch`: check many article pairs (registered on the app by mtcheck.cli)."""
+"""`mtcheck batch`: check many article pairs (the runner is :mod:`mtcheck.batch`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import List, Optional
 
 import typer
 
-from mtcheck.cli_options import shared_option
+from mtcheck.cli.app import EXIT_ERROR, build_settings, fail
+from mtcheck.cli.options import shared_option
+from mtcheck.errors import known_errors
 
 BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
 
@@ -48,10 +50,13 @@ def register(app: typer.Typer) -> None:
 def batch(
     input: str = typer.Argument(..., metavar="INPUT", help="Folder of pairs, manifest (.csv/.jsonl), or the reference side of two line-aligned files."),
     candidate: Optional[str] = typer.Argument(None, metavar="[CANDIDATE]", help="Candidate side of two line-aligned files (DOC_ID<TAB>segment lines)."),
-    out_dir: Path = typer.Option(Path("reports"), "--out-dir", "-o", metavar="DIR", help="Where reports, summary.json and index.html go."),
+    out_dir: str = typer.Option("reports", "--out-dir", "-o", metavar="DIR|URL", help="Where reports, summary.json and index.html go: a folder, or an fsspec URL (s3://bucket/run, file://...)."),
     doc_ids: Optional[str] = typer.Option(None, "--doc-ids", metavar="FILE", help="Line-aligned input as plain lines; line i of FILE is the document id of line i."),
     html: bool = typer.Option(False, "--html", help="Also write a self-contained HTML report per pair."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Worker processes (each loads the model; threads are split between them)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Workers: local engine, worker processes (default 1, in-process; threads are split between them); Ray, tasks at once (default: the cluster's CPUs)."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="local|ray", help="What runs the checks: local (default) or ray (a local Ray runtime, or the cluster of --ray-address). Config key: engine."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS", help="Join this running Ray cluster (HOST:PORT of `ray start --head`) instead of starting a local runtime. Config key: ray-address."),
+    chunk_size: int = typer.Option(8, "--chunk-size", min=1, metavar="N", help="Pairs per task; their sentences go through the encoder together."),
     force: bool = typer.Option(False, "--force", help="Re-check pairs already reported in DIR."),
     aligned: bool = typer.Option(False, "--aligned", help="Every pair is line-aligned (line i translates line i)."),
     model: Optional[str] = shared_option("model"),
@@ -61,6 +66,7 @@ def batch(
     fail_on: Optional[str] = shared_option("fail_on"),
     max_penalty: Optional[float] = shared_option("max_penalty"),
     min_quality: Optional[float] = shared_option("min_quality"),
+    min_confidence: Optional[float] = shared_option("min_confidence"),
     suppressions: Optional[str] = shared_option("suppressions"),
     languagetool_url: Optional[str] = shared_option("languagetool_url"),
     no_grammar: bool = shared_option("no_grammar"),
@@ -68,9 +74,9 @@ def batch(
     no_cache: bool = shared_option("no_cache"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
 ) -> None:
-    from mtcheck.cli import EXIT_ERROR, build_settings, fail, known_errors
-
     from mtcheck.batch import BatchInputError, open_input, run_batch
+    from mtcheck.batch.output import OutputError
+    from mtcheck.batch.ray_engine import RayUnavailable
 
     try:
         source = open_input(input, candidate, doc_ids)
@@ -83,16 +89,25 @@ def batch(
             fail_on=fail_on,
             max_penalty=max_penalty,
             min_quality=min_quality,
+            min_confidence=min_confidence,
             suppressions=suppressions,
             languagetool_url=languagetool_url,
             require_grammar=require_grammar,
             no_grammar=no_grammar,
             no_cache=no_cache,
+            engine=engine,
+            ray_address=ray_address,
         )
+        if settings.engine not in ("local", "ray"):
+            raise fail(f"--engine {settings.engine}: choose local or ray")
+        if settings.ray_address and settings.engine != "ray":
+            raise fail("--ray-address needs --engine ray")
         _preflight(settings)
         with _progress(quiet) as progress:
-            result = run_batch(source, settings, out_dir, html=html, jobs=jobs, force=force, progress=progress)
-    except (BatchInputError, *known_errors()) as exc:
+            result = run_batch(
+                source, settings, out_dir, html=html, jobs=jobs, force=force, progress=progress, chunk_size=chunk_size
+            )
+    except (BatchInputError, OutputError, RayUnavailable, *known_errors()) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"{out_dir}: cannot write ({exc.strerror or exc})") from None
@@ -105,12 +120,16 @@ def batch(
             f"{c['checked']}/{c['pairs']} pairs: {c['passed']} passed, {c['failed']} failed, "
             f"{c['errors']} error(s), {c['resumed']} already reported; {s['seconds']:.1f} s"
             + (f", {rate:.0f} sentences/s" if rate else "")
-            + f"\nsummary: {out_dir / 'summary.json'}  index: {out_dir / 'index.html'}"
+            + f"\nsummary: {_join(out_dir, 'summary.json')}  index: {_join(out_dir, 'index.html')}"
         )
     if result.interrupted:
         typer.echo("mtcheck: interrupted; run the same command again to resume", err=True)
         raise typer.Exit(130)
     raise typer.Exit(result.exit_code if result.exit_code in (0, 1) else EXIT_ERROR)
+
+
+def _join(out_dir: str, name: str) -> str:
+    return f"{out_dir.rstrip('/')}/{name}" if "://" in out_dir else str(Path(out_dir) / name)
 
 
 def _preflight(settings) -> None:

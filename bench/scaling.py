@@ -1,0 +1,140 @@
+"""How mtcheck's cost grows with article length: time and peak memory, ~1k to 64k words.
+
+Usage:
+    python bench/scaling.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl \
+        [--words 1000,4000,16000,64000] [--repeat 1] [--profile]
+
+Builds article pairs from the WMT21 TED zh-en MQM dev set (its path as the argument: it
+lives outside the project): the candidate is the MT output of several systems, talk
+after talk, the reference refB's (and refA's, when a talk comes round again with another
+system) text of the same segments. As documents, segments are joined into paragraphs of
+five (blank line between paragraphs), so that the segmenter and aligner do the work a
+real article needs; with ``--aligned``, one segment per line on both sides.
+
+For each size and mode it runs ``mtcheck check --no-grammar --no-cache -q --json`` in a
+new process and prints the wall time, the peak RSS (the process tree, sampled from
+/proc), the sentences/beads of the report, the time per stage (the report's timings),
+and the growth factor against the previous size: with linear cost the time ratio tracks
+the words ratio (x4 per row); n log n would add a few percent a row. ``--profile``
+prints cProfile's top functions of the largest documents run instead.
+
+The ~12,000-word row (``--words 12000``) is the issue's "long article pair" target (<= 4 s
+as documents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from speed import run_sampled  # noqa: E402
+
+MTCHECK = [sys.executable, "-m", "mtcheck"]
+
+
+def build_pair(ted: Path, words: int) -> tuple[list[str], list[str]]:
+    """Reference and candidate segments (line-aligned) of about ``words`` candidate words."""
+    rows = [json.loads(line) for line in ted.open(encoding="utf-8")]
+    systems = sorted({r["system"] for r in rows if not r["is_human_translation"]})
+    talks = sorted({r["doc"] for r in rows})
+    by = {(r["system"], r["doc"]): r for r in rows}
+    ref, cand, n, rnd = [], [], 0, 0
+    while n < words:
+        system = systems[rnd % len(systems)]
+        ref_name = "refB" if rnd % 2 == 0 else "refA"
+        for talk in talks:
+            for seg in by[(system, talk)]["segments"]:
+                r, c = seg["references"][ref_name].strip(), seg["target"].strip()
+                if not r or not c:
+                    continue
+                ref.append(r)
+                cand.append(c)
+                n += len(c.split())
+                if n >= words:
+                    return ref, cand
+        rnd += 1
+    return ref, cand
+
+
+def write_documents(path: Path, segments: list[str], per_paragraph: int = 5) -> None:
+    paras = [" ".join(segments[i : i + per_paragraph]) for i in range(0, len(segments), per_paragraph)]
+    path.write_text("\n\n".join(paras) + "\n", encoding="utf-8")
+
+
+def run(ref: Path, cand: Path, aligned: bool, out: Path, env: dict) -> dict:
+    cmd = [*MTCHECK, "check", str(ref), str(cand), "--no-grammar", "--no-cache", "-q", "--json", str(out)]
+    if aligned:
+        cmd.append("--aligned")
+    wall, (rss_kb, _pss), code = run_sampled(cmd, env)
+    if code not in (0, 1):
+        raise SystemExit(f"mtcheck exited {code} on {cand}")
+    report = json.loads(out.read_text(encoding="utf-8"))
+    return {"wall": wall, "rss_mb": rss_kb / 1024, "report": report}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ted", type=Path, help="ted_zhen.jsonl of the MQM dev set")
+    ap.add_argument("--words", default="1000,4000,16000,64000", help="article sizes in candidate words")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per size (median)")
+    ap.add_argument("--modes", default="documents,aligned", help="documents, aligned or both")
+    ap.add_argument("--profile", action="store_true", help="cProfile the largest documents run")
+    args = ap.parse_args()
+    sizes = [int(w) for w in args.words.split(",")]
+    modes = args.modes.split(",")
+    tmp = Path(tempfile.mkdtemp(prefix="mtcheck-scaling-"))
+    env = dict(os.environ, MTCHECK_CACHE_DIR=str(tmp / "cache"))
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start "
+          "(the timings are wall time: other load inflates them)")
+    print(f"{'words':>7} {'mode':>9} {'sent ref/cand':>14} {'beads':>6} {'time s':>7} {'x time':>7} "
+          f"{'x words':>7} {'RSS MB':>7}  stages (s)")
+    for mode in modes:
+        prev = None
+        for words in sizes:
+            ref_segs, cand_segs = build_pair(args.ted, words)
+            ref, cand = tmp / f"ref-{words}.txt", tmp / f"cand-{words}.txt"
+            if mode == "aligned":
+                ref.write_text("\n".join(ref_segs) + "\n", encoding="utf-8")
+                cand.write_text("\n".join(cand_segs) + "\n", encoding="utf-8")
+            else:
+                write_documents(ref, ref_segs)
+                write_documents(cand, cand_segs)
+            n_words = sum(len(s.split()) for s in cand_segs)
+            if args.profile and mode == "documents" and words == sizes[-1]:
+                prof = tmp / "profile.out"
+                subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "mtcheck", "check",
+                                str(ref), str(cand), "--no-grammar", "--no-cache", "-q"], env=env, check=False)
+                import pstats
+
+                pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(35)
+            runs = [run(ref, cand, mode == "aligned", tmp / f"r-{mode}-{words}.json", env) for _ in range(args.repeat)]
+            wall = statistics.median(r["wall"] for r in runs)
+            rss = max(r["rss_mb"] for r in runs)
+            rep = runs[0]["report"]
+            timings = rep.get("timings", {})
+            beads = len(rep.get("alignment", []))
+            sents = f"{_n(rep['reference']['sentences'])}/{_n(rep['candidate']['sentences'])}"
+            xt = f"{wall / prev[1]:.2f}" if prev else "-"
+            xw = f"{n_words / prev[0]:.2f}" if prev else "-"
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in timings.items() if v >= 0.01)
+            print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {xt:>7} {xw:>7} {rss:7.0f}  {stages}", flush=True)
+            prev = (n_words, wall)
+    print(f"load average {os.getloadavg()[0]:.2f} at end; files in {tmp}")
+
+
+def _n(sentences) -> int:
+    return len(sentences) if isinstance(sentences, list) else int(sentences)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""The sentence-transformers model run by ONNX Runtime: one export, then no torch.
+
+Why: importing torch + transformers + sentence-transformers costs 3-6 s and ~400 MB
+before the first sentence is embedded, for a 22M-parameter model whose forward pass is a
+dozen matrix products. ONNX Runtime is a well-kept engine with fused CPU kernels (fused
+attention, GELU, layer norm; int8 kernels for the quantised variant) that loads in a
+fraction of a second. The model is exported once from the same weights with
+``torch.onnx`` (:func:`export`; torch is needed then and only then), and run here with
+the model's own tokenizer (``tokenizer.json`` via the ``tokenizers`` library) and the
+pooling its ``modules.json`` names. ``tests/test_embed.py`` checks the outputs against
+sentence-transformers and transformers (cosine / absolute difference within 1e-4).
+
+**Outputs**: the graph returns every hidden state (``hidden_state_0`` is the embedding
+output, ``hidden_state_i`` the output of transformer layer ``i``, exactly as
+transformers' ``output_hidden_states=True``). One forward pass serves the sentence
+embedding (pooling + normalisation of the last state, in numpy), the token embeddings
+and the raw layers the error tagger reads.
+
+**Where the export lives** (:func:`find_export`, first found wins):
+
+1. ``$MTCHECK_ONNX_DIR`` if set;
+2. ``<sys.prefix>/share/mtcheck/onnx``: written by ``make install`` (the Makefile calls
+   ``python -m mtcheck.align.onnx_encoder export``), so the first check of a fresh
+   install is already fast and never imports torch;
+3. ``<cache dir>/onnx`` (:mod:`mtcheck.cache`): where a model without an install-time
+   export (``--model PATH``, or a plain ``pip install``) is exported on first use (once,
+   ~10 s, a note on stderr).
+
+Each export sits in a folder named after the model's identity
+(:func:`mtcheck.align.embed_cache.model_identity`), so a changed model is re-exported.
+Only what the model files say is supported: a BERT model followed by a ``Pooling`` module
+(mean, CLS or max) and optionally ``Normalize``; :func:`supports` says whether a model
+directory qualifies, and the Encoder falls back to sentence-transformers for anything
+else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+OPSET = 17
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+FP32 = "model.onnx"
+INT8 = "model-int8.onnx"
+META = "export.json"
+ENV_DIR = "MTCHECK_ONNX_DIR"
+_POOLING_MODES = ("pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens")
+
+
+class ExportError(RuntimeError):
+    """The model cannot be exported to ONNX (the Encoder then uses sentence-transformers)."""
+
+
+def _read_json(path: Path) -> dict | list | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the model directory says about the architecture, when this module can run it."""
+
+    path: Path
+    max_seq_length: int
+    pooling: str  # "mean" | "cls" | "max"
+    normalize: bool
+    layers: int
+    hidden: int
+
+
+def supports(path: str | Path) -> ModelSpec | None:
+    """The model's spec if the ONNX export computes exactly what sentence-transformers would."""
+    path = Path(path)
+    modules = _read_json(path / "modules.json")
+    config = _read_json(path / "config.json")
+    if not isinstance(modules, list) or not isinstance(config, dict):
+        return None
+    if not (path / "tokenizer.json").is_file():
+        return None
+    if not any((path / w).is_file() for w in ("model.safetensors", "pytorch_model.bin")):
+        return None
+    types = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    if types not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    if modules[0].get("path", "") not in ("", "."):
+        return None
+    if config.get("model_type") != "bert":
+        return None
+    st_config = _read_json(path / "sentence_bert_config.json") or {}
+    if st_config.get("do_lower_case"):
+        return None  # sentence-transformers would lower-case before the tokenizer
+    pooling_cfg = _read_json(path / modules[1]["path"] / "config.json")
+    if not isinstance(pooling_cfg, dict):
+        return None
+    on = [k for k, v in pooling_cfg.items() if k.startswith("pooling_mode") and v]
+    if len(on) != 1 or on[0] not in _POOLING_MODES or pooling_cfg.get("include_prompt") is False:
+        return None
+    max_len = min(
+        int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)),
+        int(config.get("max_position_embeddings", 512)),
+    )
+    return ModelSpec(
+        path=path,
+        max_seq_length=max_len,
+        pooling={"pooling_mode_cls_token": "cls", "pooling_mode_mean_tokens": "mean",
+                 "pooling_mode_max_tokens": "max"}[on[0]],
+        normalize=types[-1] == "Normalize",
+        layers=int(config["num_hidden_layers"]),
+        hidden=int(config["hidden_size"]),
+    )
+
+
+# ---------------------------------------------------------------------------- export
+def _roots(cache_dir: str | os.PathLike | None) -> list[Path]:
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return [Path(env).expanduser()]
+    roots = [Path(sys.prefix) / "share" / "mtcheck" / "onnx"]
+    if cache_dir is not None:
+        roots.append(Path(cache_dir) / "onnx")
+    return roots
+
+
+def _folder_name(path: str | Path) -> str:
+    from mtcheck.align.embed_cache import model_identity
+
+    return model_identity(path)[:24]
+
+
+def find_export(path: str | Path, cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder holding this model's ONNX export, if one was made."""
+    name = _folder_name(path)
+    for root in _roots(cache_dir):
+        folder = root / name
+        if (folder / FP32).is_file() and (folder / META).is_file():
+            return folder
+    return None
+
+
+def export_folder(path: str | Path, cache_dir: str | os.PathLike | None = None) -> Path:
+    """This model's export folder: found, or exported now into the first writable root."""
+    found = find_export(path, cache_dir)
+    if found is not None:
+        return found
+    if cache_dir is None and not os.environ.get(ENV_DIR):
+        raise ExportError("no ONNX export of this model and no cache directory to export it into")
+    root = _roots(cache_dir)[-1]  # lazily into the cache; the install root is `make install`'s
+    try:
+        return export(path, root)
+    except OSError as exc:
+        raise ExportError(f"cannot write the ONNX export into {root}: {exc}") from exc
+
+
+def export(path: str | Path, root: str | Path, int8: bool = True, quiet: bool = False) -> Path:
+    """Export the model at ``path`` under ``root`` (fp32 and int8); return its folder.
+
+    Imports torch and transformers (the only place in mtcheck's encoder that does). The
+    files are written to a temporary folder and renamed into place, so concurrent
+    exports (``mtcheck batch --jobs N``) never see a half-written model.
+    """
+    spec = supports(path)
+    if spec is None:
+        raise ExportError(f"{path}: not a BERT + pooling sentence-transformers model")
+    root = Path(root)
+    folder = root / _folder_name(path)
+    if (folder / FP32).is_file() and (folder / META).is_file():
+        return folder
+    root.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print(f"mtcheck: exporting the embedding model to ONNX once, into {folder}", file=sys.stderr)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=root))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the export is for every user
+        _export_onnx(spec, tmp / FP32)
+        if int8:
+            quantize(tmp / FP32, tmp / INT8)
+        import torch
+
+        meta = {"model": str(Path(path).resolve()), "opset": OPSET, "torch": torch.__version__,
+                "outputs": [f"hidden_state_{i}" for i in range(spec.layers + 1)]}
+        (tmp / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not (folder / META).is_file():  # another process won the race: use theirs
+                raise
+    finally:
+        if tmp.exists():
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _export_onnx(spec: ModelSpec, target: Path) -> None:
+    import warnings
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(spec.path), attn_implementation="eager", local_files_only=True)
+    model.eval()
+
+    class AllStates(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids, output_hidden_states=True)
+            return tuple(out.hidden_states)
+
+    names = [f"hidden_state_{i}" for i in range(spec.layers + 1)]
+    ids = torch.ones(2, 8, dtype=torch.long)
+    axes = {n: {0: "batch", 1: "sequence"} for n in (*INPUTS, *names)}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            AllStates(model), (ids, ids, torch.zeros_like(ids)), str(target),
+            input_names=list(INPUTS), output_names=names, dynamic_axes=axes,
+            opset_version=OPSET, dynamo=False,
+        )
+
+
+def quantize(source: Path, target: Path) -> None:
+    """int8 dynamic quantisation of the weights (onnxruntime.quantization)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Per-channel scales: per-tensor ones cost 0.87-0.97 cosine to the fp32 vectors on
+    # real sentences, per-channel 0.95-0.99 (mean 0.991), at the same speed.
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+
+
+# ---------------------------------------------------------------------------- run
+#: Most padded tokens (batch size x padded length) in one batch: bounds the memory of
+#: the attention scores (heads x length^2 floats per text) and of the seven hidden states.
+MAX_BATCH_TOKENS = 8192
+
+_THREADS: int | None = None
+
+
+def threads() -> int:
+    """Threads for the forward pass: ``MTCHECK_THREADS``, default every core (at most 4).
+
+    ``mtcheck batch --jobs N`` sets ``MTCHECK_THREADS`` so that its workers share the cores.
+    """
+    global _THREADS
+    if _THREADS is None:
+        try:
+            n = int(os.environ.get("MTCHECK_THREADS") or 0)
+        except ValueError:
+            n = 0
+        _THREADS = max(1, n or min(4, os.cpu_count() or 1))
+    return _THREADS
+
+
+def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOKENS) -> list[list[int]]:
+    """Text indices grouped by token length: at most ``batch_size`` texts and
+    ``max_tokens`` padded tokens a batch, so that little work goes into padding."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    out: list[list[int]] = []
+    current: list[int] = []
+    for i in order:  # lengths increase: the last text of a batch sets its padded length
+        if current and (len(current) >= batch_size or (len(current) + 1) * lengths[i] > max_tokens):
+            out.append(current)
+            current = []
+        current.append(i)
+    if current:
+        out.append(current)
+    return out
+
+
+class OnnxModel:
+    """Tokenizer + ONNX Runtime session + pooling of one exported model."""
+
+    def __init__(self, spec: ModelSpec, folder: Path, int8: bool = False):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.spec = spec
+        self.int8 = int8
+        tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
+        tok.no_padding()  # tokenizer.json may carry its own fixed padding/truncation
+        tok.enable_truncation(max_length=spec.max_seq_length)
+        self.tokenizer = tok
+        onnx_file = folder / (INT8 if int8 else FP32)
+        if int8 and not onnx_file.is_file():  # an export made before int8 existed
+            tmp = onnx_file.with_suffix(f".{os.getpid()}.tmp")
+            quantize(folder / FP32, tmp)
+            os.replace(tmp, onnx_file)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads()
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Spinning threads burn the other worker's core while they wait (batch --jobs N,
+        # a busy machine); without spinning the cost on a quiet machine is small.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("MTCHECK_ORT_SPIN", "0"))
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def forward(self, texts: list[str], batch_size: int = 32, keep_layers: tuple[int, ...] = ()):
+        """Sentence embeddings and per-text token outputs for ``texts``.
+
+        Returns ``(vectors, per_text)``: ``vectors`` one pooled (and, as the model says,
+        normalised) float32 row per text; ``per_text[i]`` is ``(encoding, last, layers)``
+        with the tokenizer's Encoding, the raw last hidden state of every token (special
+        tokens included) and the raw states of ``keep_layers`` stacked
+        ``[len(keep_layers), n_tokens, hidden]`` (``None`` without ``keep_layers``).
+        """
+        encodings = self.tokenizer.encode_batch(list(texts))
+        out = np.zeros((len(texts), self.spec.hidden), dtype=np.float32)
+        per_text: list = [None] * len(texts)
+        last_name = self.outputs[-1]
+        for idx in batches([len(e.ids) for e in encodings], batch_size):
+            n = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), n), dtype=np.int64)
+            mask = np.zeros((len(idx), n), dtype=np.int64)
+            for b, i in enumerate(idx):
+                e = encodings[i].ids
+                ids[b, : len(e)] = e
+                mask[b, : len(e)] = 1
+            wanted = [last_name] + [self.outputs[k] for k in keep_layers]
+            states = self.session.run(wanted, {"input_ids": ids, "attention_mask": mask,
+                                               "token_type_ids": np.zeros_like(ids)})
+            hidden = states[0]
+            out[idx] = self.pool(hidden, mask)
+            layers = np.stack(states[1:], axis=1) if keep_layers else None  # batch, layer, n, h
+            for b, i in enumerate(idx):
+                length = len(encodings[i].ids)
+                per_text[i] = (
+                    encodings[i],
+                    hidden[b, :length].copy(),
+                    None if layers is None else layers[b, :, :length].copy(),
+                )
+        return out, per_text
+
+    def pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        mode = self.spec.pooling
+        if mode == "cls":
+            vec = hidden[:, 0]
+        elif mode == "max":
+            vec = np.where(mask[:, :, None] > 0, hidden, np.finfo(np.float32).min).max(1)
+        else:
+            m = mask[:, :, None].astype(np.float32)
+            vec = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+        if self.spec.normalize:
+            vec = vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12, None)
+        return vec.astype(np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mtcheck.align.onnx_encoder export [MODEL_DIR] [--into ROOT]``: the
+    install-time export (the Makefile runs it for the bundled model)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mtcheck.align.onnx_encoder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("export", help="export a model (default: the bundled all-MiniLM-L6-v2)")
+    ex.add_argument("model", nargs="?", help="sentence-transformers model directory")
+    ex.add_argument("--into", help=f"root folder (default: ${ENV_DIR} or <sys.prefix>/share/mtcheck/onnx)")
+    args = parser.parse_args(argv)
+    from mtcheck.align.embed import default_model_path
+
+    model = args.model or default_model_path()
+    root = Path(args.into) if args.into else _roots(None)[0]
+    folder = export(model, root, quiet=True)
+    print(f"ONNX export of {model}: {folder}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
