@@ -281,7 +281,7 @@ def check_junit(report) -> None:
 HTML_TAGS = frozenset(
     "html head meta title style script body header section div h1 h2 h3 p strong span code details "
     "summary ul ol li main button table caption thead tbody tr th td small mark aside fieldset legend "
-    "label input kbd a br svg path dl dt dd em textarea footer nav template abbr time b i".split()
+    "label input kbd a br svg path dl dt dd em textarea footer nav template abbr time b i select option output".split()
 )
 
 
