@@ -94,6 +94,9 @@ def check_documents(
     notices.extend(ctx.notices)
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
+    from mtcheck.cache import take_notices
+
+    notices.extend(take_notices())  # a corrupt cache found and rebuilt
     findings = _override_severities(findings, settings.severity_overrides)
     findings = marks.apply(findings, reference, candidate)
     with _timed(timings, "confidence"):
@@ -107,7 +110,7 @@ def check_documents(
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings)
+        verdict = score(findings, beads, candidate, settings, reference)
 
     return Report(
         reference=reference,

@@ -374,6 +374,7 @@ class RepeatedPhrase(Rule):
                 end,
                 f'"{ctx.candidate.text[start:end]}" repeats the phrase used {_ago(gap)} '
                 f"{where}.",
+                measures={"gap": gap, "adjacent": float(gap == 0), "words": n},
             )
             flagged_until = j + n - 1
 
