@@ -34,8 +34,23 @@ def _env(tmp_path, monkeypatch):
     monkeypatch.setenv("CI", "1")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _own_ray_token():
+    """Ray's token authentication, as a user joining a secured cluster sets it up: the mode
+    and a token of this module's own in the environment (Ray 2.60 turns it on by itself
+    only for a cluster ray.init starts, and a driver given an explicit address sends a
+    token only with RAY_AUTH_MODE=token). Every process here inherits both."""
+    import secrets
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAY_AUTH_MODE", "token")
+    patch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="module")
-def ray_runtime():
+def ray_runtime(_own_ray_token):
     """A local Ray runtime started by the test, two CPUs; run_batch joins it."""
     if ray.is_initialized():
         ray.shutdown()
@@ -158,9 +173,10 @@ def test_ray_address_joins_a_running_cluster(tmp_path):
             assert head.poll() is None, head.stderr.read().decode()
             time.sleep(0.5)
         out = tmp_path / "cluster"
-        result = _cli(str(manifest), "-o", str(out), "--engine", "ray", "--ray-address", f"127.0.0.1:{port}")
+        result = _cli(str(manifest), "-o", str(out), "--ray-address", f"127.0.0.1:{port}")  # one option
         assert result.returncode == 1, result.stderr
         assert "[5/5]" in result.stderr  # plain progress lines, as with the local engine
+        assert _summary(out)["engine"] == "ray"
         assert _strip(_summary(out)) == _strip(_summary(local))
         assert _reports(out) == _reports(local)
     finally:
