@@ -18,6 +18,22 @@ from pathlib import Path
 
 ENV_VAR = "MTCHECK_CACHE_DIR"
 
+#: Notices from the caches (a corrupt file found and rebuilt) for the next report.
+_NOTICES: list[str] = []
+
+
+def notice(message: str) -> None:
+    """Tell the user something about a cache in the next report (once per message)."""
+    if message not in _NOTICES:
+        _NOTICES.append(message)
+
+
+def take_notices() -> list[str]:
+    """The cache notices since the last call (the pipeline adds them to the report)."""
+    out = list(_NOTICES)
+    _NOTICES.clear()
+    return out
+
 
 def default_cache_dir() -> Path:
     """The cache directory when neither the settings nor the environment name one."""
@@ -63,8 +79,10 @@ def _pickled(name: str, key: str, build, settings=None):
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - missing, stale or corrupt: rebuild
+    except FileNotFoundError:
         pass
+    except Exception as exc:  # noqa: BLE001 - stale or corrupt: rebuild
+        notice(f"cache file {path} could not be read ({type(exc).__name__}); rebuilt")
     value = build()
     try:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -32,6 +32,7 @@ relative to the config file's directory. Unknown keys and bad values raise
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
@@ -57,7 +58,7 @@ def find_config(start: Path | None = None) -> Path | None:
         if py.is_file():
             try:
                 data = tomllib.loads(py.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
                 continue  # somebody else's broken pyproject is not ours to judge
             if isinstance(data.get("tool"), dict) and "mtcheck" in data["tool"]:
                 return py
@@ -74,6 +75,8 @@ def read_table(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("mtcheck", {})
         if not isinstance(table, dict):
@@ -120,6 +123,8 @@ class _Key:
     def number(self, value: Any, lo: float | None = None, hi: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(f"expected a number, got {value!r}")
+        if not math.isfinite(value):  # TOML has nan and inf; a gate or weight cannot use them
+            raise self.fail(f"expected a finite number, got {value!r}")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             span = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
             raise self.fail(f"must be {span}, got {value!r}")
@@ -133,7 +138,9 @@ class _Key:
         return [v.strip() for v in value if v.strip()]
 
     def path(self, value: Any, must_exist: bool = True) -> str:
-        p = Path(self.string(value)).expanduser()
+        if "\x00" in self.string(value):
+            raise self.fail(f"a path cannot hold a NUL character, got {value!r}")
+        p = Path(value).expanduser()
         if not p.is_absolute():
             p = self.config.parent / p
         if must_exist and not p.exists():
@@ -152,6 +159,15 @@ class _Key:
         if not isinstance(value, dict):
             raise self.fail(f"expected a table, got {value!r}")
         return value
+
+
+def _language(k: _Key, value: Any) -> str:
+    """A language the sentence splitter (pysbd) knows."""
+    from pysbd.languages import LANGUAGE_CODES
+
+    if k.string(value) not in LANGUAGE_CODES:
+        raise k.fail(f"unsupported language {value!r} (supported: {', '.join(sorted(LANGUAGE_CODES))})")
+    return value
 
 
 def _known_code(code: str) -> bool:
@@ -200,14 +216,18 @@ def _rule_options(k: _Key, value: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for code, options in k.table(value).items():
         sub = _Key(k.config, f"{k.key}.{code}")
-        rule = get_rule(code)
-        if rule is None or rule.code != code.upper():
-            raise sub.fail("no such rule code (see `mtcheck rules`)")
+        if code.upper() == "LT":  # LanguageTool's options (timeout, chunk_chars, enable, ...)
+            from mtcheck.detect.languagetool import DEFAULTS as defaults
+        else:
+            rule = get_rule(code)
+            if rule is None or rule.code != code.upper():
+                raise sub.fail("no such rule code (see `mtcheck rules`)")
+            defaults = rule.defaults
         for name, v in sub.table(options).items():
-            if name not in rule.defaults:
-                known = ", ".join(sorted(rule.defaults)) or "none"
+            if name not in defaults:
+                known = ", ".join(sorted(defaults)) or "none"
                 raise ConfigError(f"{k.config}: {k.key}.{code}.{name}: unknown option (options: {known})")
-            default = rule.defaults[name]
+            default = defaults[name]
             if default is not None and type(v) is not type(default) and not (
                 isinstance(default, float) and isinstance(v, int) and not isinstance(v, bool)
             ):
@@ -222,7 +242,7 @@ def _rule_options(k: _Key, value: Any) -> dict[str, dict[str, Any]]:
 FIELDS: dict[str, tuple[str, Callable[[_Key, Any], Any]]] = {
     "model": ("model", lambda k, v: k.path(v)),
     "aligned": ("aligned", _Key.boolean),
-    "language": ("language", _Key.string),
+    "language": ("language", _language),
     "select": ("select", _prefixes),
     "ignore": ("ignore", _prefixes),
     "severity_overrides": ("severity_overrides", _overrides),

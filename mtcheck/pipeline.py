@@ -57,6 +57,10 @@ def check_documents(
     timings = {} if timings is None else timings
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
+    if any(r.reads_tagger for r in rules):  # one forward pass serves alignment and tagger
+        from mtcheck.detect.tagger import model as tagger_model
+
+        encoder.want_layers(tagger_model().layers)
     if settings.require_grammar:  # fail early too, before the model loads
         from mtcheck.detect.languagetool import preflight
 
@@ -90,6 +94,9 @@ def check_documents(
     notices.extend(ctx.notices)
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
+    from mtcheck.cache import take_notices
+
+    notices.extend(take_notices())  # a corrupt cache found and rebuilt
     findings = _override_severities(findings, settings.severity_overrides)
     findings = marks.apply(findings, reference, candidate)
     with _timed(timings, "confidence"):
@@ -103,7 +110,7 @@ def check_documents(
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings)
+        verdict = score(findings, beads, candidate, settings, reference)
 
     return Report(
         reference=reference,

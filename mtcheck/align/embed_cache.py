@@ -12,8 +12,12 @@ directory (:func:`mtcheck.cache.cache_dir`), holding float32 vectors.
   sentences of all-MiniLM-L6-v2). Past the bound the least recently used tenth is
   dropped (each hit refreshes an entry's last-used time).
 - Safe for several processes at once (``mtcheck batch --jobs N``): WAL journal and a
-  busy timeout. Any SQLite problem (locked too long, read-only disk, corrupt file)
-  turns the cache off for the rest of the run with no effect on the results.
+  busy timeout. Any SQLite problem (locked too long, read-only disk) turns the cache off
+  for the rest of the run with no effect on the results.
+- A **corrupt or truncated** file (SQLite says "not a database" or "malformed") is moved
+  aside as ``embeddings.sqlite3.corrupt`` and a new cache is built in its place, with a
+  notice in the report; a stored vector of the wrong size or with non-finite values is
+  treated as a miss and re-embedded.
 """
 
 from __future__ import annotations
@@ -66,6 +70,23 @@ def max_bytes_from_env() -> int:
     return int(mb * 1024 * 1024)
 
 
+def _corrupt(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is damaged (not merely locked or read-only)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def _vector(blob, dim) -> np.ndarray | None:
+    """A stored vector, or None when the row is damaged (wrong size, not finite)."""
+    if not isinstance(blob, bytes) or not isinstance(dim, int) or len(blob) != 4 * dim or dim <= 0:
+        return None
+    arr = np.frombuffer(blob, dtype=np.float32)
+    return arr if np.isfinite(arr).all() else None
+
+
 class EmbeddingCache:
     """Get and put float32 vectors by (model, text) in one SQLite file."""
 
@@ -77,6 +98,7 @@ class EmbeddingCache:
         self.misses = 0
         self._db: sqlite3.Connection | None = None
         self._broken = False
+        self._rebuilt = False
 
     # ------------------------------------------------------------------ plumbing
     def _conn(self) -> sqlite3.Connection | None:
@@ -84,20 +106,55 @@ class EmbeddingCache:
             return None
         if self._db is None:
             try:
-                db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS emb ("
-                    " key BLOB PRIMARY KEY, dim INTEGER NOT NULL, vec BLOB NOT NULL,"
-                    " used REAL NOT NULL) WITHOUT ROWID"
-                )
-                db.execute("CREATE INDEX IF NOT EXISTS emb_used ON emb(used)")
-                self._db = db
-            except sqlite3.Error:
-                self._broken = True
-                return None
+                return self._connect()
+            except sqlite3.Error as exc:
+                if not _corrupt(exc) or self._rebuilt:
+                    self._broken = True
+                    return None
+                self._rebuild(exc)
+                try:
+                    return self._connect()
+                except sqlite3.Error:
+                    self._broken = True
+                    return None
         return self._db
+
+    def _rebuild(self, exc: sqlite3.Error) -> None:
+        """Move a corrupt cache file aside (with its WAL files) and say so in the report."""
+        from mtcheck.cache import notice
+
+        self.close()
+        self._rebuilt = True
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            os.replace(self.path, aside)
+        except OSError:
+            aside = None
+        for suffix in ("-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        kept = f"; the old file is kept as {aside}" if aside else ""
+        notice(f"embedding cache {self.path} was corrupt ({exc}): rebuilt, results unaffected{kept}")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS emb ("
+                " key BLOB PRIMARY KEY, dim INTEGER NOT NULL, vec BLOB NOT NULL,"
+                " used REAL NOT NULL) WITHOUT ROWID"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS emb_used ON emb(used)")
+            db.execute("SELECT count(*) FROM emb").fetchone()  # a truncated file fails here
+        except sqlite3.Error:
+            db.close()
+            raise
+        self._db = db
+        return db
 
     def _fail(self) -> None:
         self._broken = True
@@ -130,8 +187,8 @@ class EmbeddingCache:
                 for key, dim, vec in db.execute(
                     f"SELECT key, dim, vec FROM emb WHERE key IN ({marks})", chunk
                 ):
-                    arr = np.frombuffer(vec, dtype=np.float32)
-                    if arr.shape[0] == dim:
+                    arr = _vector(vec, dim)
+                    if arr is not None:
                         found[keys[key]] = arr
             if found:
                 now = time.time()
@@ -139,8 +196,11 @@ class EmbeddingCache:
                     "UPDATE emb SET used = ? WHERE key = ?",
                     [(now, self.key(t)) for t in found],
                 )
-        except sqlite3.Error:
-            self._fail()
+        except sqlite3.Error as exc:
+            if _corrupt(exc) and not self._rebuilt:
+                self._rebuild(exc)  # the next put_many fills the new file
+            else:
+                self._fail()
             return {}
         self.hits += len(found)
         self.misses += len(keys) - len(found)

@@ -134,6 +134,8 @@ def _jsonl_rows(path: Path) -> Iterator[dict]:
                     row = json.loads(line)
                 except ValueError as exc:
                     row = {"__error__": f"{path}:{n}: not JSON ({exc.msg})"}
+                except RecursionError:
+                    row = {"__error__": f"{path}:{n}: not JSON (nested too deeply)"}
                 if not isinstance(row, dict):
                     row = {"__error__": f"{path}:{n}: expected a JSON object"}
                 row.setdefault("__line__", n)

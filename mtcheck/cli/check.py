@@ -52,6 +52,8 @@ def check(
     targets = [p.resolve() for p in outputs.values() if p is not None]
     if len(set(targets)) != len(targets):
         raise fail("the same output path was given for two formats")
+    if not quiet and any(str(p) == "-" for p in outputs.values() if p is not None):
+        quiet = True  # a report written to '-' is what stdout shows; the summary would garble it
 
     try:
         settings = build_settings(
@@ -79,18 +81,17 @@ def check(
     except known_errors() as exc:
         raise fail(str(exc)) from None
 
-    # Everything rendered: now write. Each file is written atomically.
-    from mtcheck.report import atomic_write
+    # Everything rendered: now write, all the files or none (mtcheck.report.write_outputs:
+    # regular files atomically, FIFOs, devices and '-' straight through), stdout last.
+    from mtcheck.report import OutputError, write_outputs
 
-    for name, path in outputs.items():
-        if path is not None:
-            try:
-                atomic_write(path, rendered[name])
-            except OSError as exc:
-                raise fail(f"{path}: cannot write the {name} report ({exc.strerror or exc})") from None
+    items = [(name, path, rendered[name]) for name, path in outputs.items() if path is not None]
     if not quiet:
-        sys.stdout.write(rendered["stdout"])
-        sys.stdout.flush()
+        items.append((fmt, "-", rendered["stdout"]))
+    try:
+        write_outputs(items)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
     raise typer.Exit(EXIT_PASSED if report.score.passed else EXIT_FAILED)
 
 

@@ -69,9 +69,16 @@ def _read_json(path: str, what: str) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read the {what} file ({exc})") from None
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: {what} file is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: {what} file is nested too deeply") from None
+    try:  # a \ud800 escape decodes to a lone surrogate, which no UTF-8 report can hold
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BaselineError(f"{path}: {what} file holds a lone surrogate escape (\\ud800-\\udfff)") from None
+    return data
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def load_baseline(path: str) -> Counter[Key]:
             sents = sentences[f["side"]]
             context = sents[f["sentence"]] if 0 <= f["sentence"] < len(sents) else ""
             keys[make_key(f["code"], f["side"], f["text"], context)] += 1
-    except (KeyError, TypeError, IndexError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
         raise BaselineError(f"{path}: malformed baseline report (bad or missing field {exc})") from None
     return keys
 

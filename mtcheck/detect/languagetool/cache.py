@@ -29,6 +29,17 @@ def cache_key(text: str, language: str, server: str, params: dict[str, str]) -> 
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _answer(data) -> bool:
+    """Whether ``data`` has the shape of LanguageTool's ``/v2/check`` answer where it is read."""
+    if not isinstance(data, dict) or not isinstance(data.get("matches"), list):
+        return False
+    return all(
+        isinstance(m, dict)
+        and all(isinstance(m.get(k), int) and not isinstance(m.get(k), bool) and m[k] >= 0 for k in ("offset", "length"))
+        for m in data["matches"]
+    )
+
+
 class ResponseCache:
     """LanguageTool JSON answers stored by :func:`cache_key`."""
 
@@ -39,11 +50,28 @@ class ResponseCache:
         return self.dir / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict | None:
+        """The stored answer, or None. A corrupt or truncated entry is removed (with a
+        notice in the report), so the answer is asked again and stored afresh."""
+        path = self._path(key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError:
             return None
-        return data if isinstance(data, dict) and isinstance(data.get("matches"), list) else None
+        except (ValueError, RecursionError) as exc:
+            return self._drop(path, f"not JSON: {exc.__class__.__name__}")
+        if not _answer(data):
+            return self._drop(path, "not a LanguageTool answer")
+        return data
+
+    def _drop(self, path: Path, why: str) -> None:
+        from mtcheck.cache import notice
+
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        notice(f"LanguageTool cache entry {path} was corrupt ({why}): asked again and rebuilt")
+        return None
 
     def put(self, key: str, answer: dict) -> None:
         path = self._path(key)
