@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 REF     = fixtures/kurdistan24-istanbul-talks.clean.txt
 CAND    = fixtures/istanbul-talks.garbled-mt.txt
 
-.PHONY: demo test install install-test browser bench clean
+.PHONY: demo test install install-test browser languagetool bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-test.lock
 	touch $@
 
-install-test: $(VENV)/.installed-test browser
+install-test: $(VENV)/.installed-test browser languagetool
 
 # Debian's Chromium for the HTML report's browser tests (never a downloaded browser).
 browser:
@@ -34,8 +34,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "note: chromium not installed and not root: browser tests will be skipped"; fi; }
 
+# LanguageTool 6.8 from Maven Central (server + English, pinned in the script) into
+# $(VENV)/languagetool, where mtcheck finds it; quick when already there. Without Java 17+
+# or Maven it prints one line and everything else still installs.
+languagetool: $(VENV)/.installed
+	$(BIN)/python -m mtcheck.detect.languagetool.install $(VENV)/languagetool
+
 # Check the fixture pair; exit code 1 (gate failed) is the expected verdict for the garbled article.
-demo: install
+demo: install languagetool
 	$(BIN)/mtcheck check $(REF) $(CAND) \
 	  --json reports/istanbul-talks.json --html reports/istanbul-talks.html; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status

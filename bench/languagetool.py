@@ -18,9 +18,9 @@ flags, precision, random baseline, lift, recall of Fluency/Spelling and Fluency/
 spans, and false alarms per 1,000 words when refB is checked as the candidate against
 refA. ``--json`` writes the same figures for the default-on decision.
 
-**Fixture.** The fixture pair through ``mtcheck check`` three times: cold (server started
-by the run), warm (a server kept by ``mtcheck languagetool start``), and answered from the
-cache; ``--no-cache`` for the first two. Prints the seconds of each (wall clock, and the
+**Fixture.** The fixture pair through ``mtcheck check``: cold (server started by the
+run), twice warm (a server kept by ``mtcheck languagetool start``), all three with
+``--no-cache``; then warm with the cache on, once filling it and once answered from it. Prints the seconds of each (wall clock, and the
 report's LanguageTool time and JVM start-up).
 """
 
@@ -251,8 +251,8 @@ def fixture(args) -> None:
     try:
         run("warm: first check on a kept server", "--no-cache")
         run("warm: second check on a kept server", "--no-cache")
-        run("cache: warm server, answers cached")
-        run("cache: answered from the cache")
+        run("warm, cache on (this run fills it)")
+        run("warm, answered from the cache")
     finally:
         subprocess.run([*mtcheck, "languagetool", "stop"], env=env, check=False, stdout=subprocess.DEVNULL)
 

@@ -149,13 +149,19 @@ def main() -> None:
     if args.dump:
         Path(args.dump).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     chrf, bleu = CHRF(), BLEU(effective_order=True)
+    w = settings.weights
     human = -np.array([r["mqm"] for r in rows])
     words = np.array([len(r["hyp"].split()) for r in rows])
+    longer = np.maximum(words, np.array([r["ref_words"] for r in rows]))
     s = np.array([r["s"] for r in rows])
+    expected = np.array([sum(w[sev] * (1.0 if c is None else c) for _, sev, c in r["findings"]) for r in rows])
     metrics = {
         "mtcheck quality": np.array([r["quality"] for r in rows]),
-        "  without findings (similarity term only)": np.exp(-ALPHA * words * (1 - s) / SCALE),
+        "  without findings (similarity term only)": np.exp(-ALPHA * longer * (1 - s) / SCALE),
+        "  expected finding points only (-expected)": -expected,
         "  findings penalty only (-penalty)": -np.array([r["penalty"] for r in rows]),
+        "  previous formula (penalty + candidate words)": np.exp(
+            -(np.array([r["penalty"] for r in rows]) + ALPHA * words * (1 - s)) / SCALE),
         "sentence chrF (sacrebleu)": np.array([chrf.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "sentence BLEU (sacrebleu)": np.array([bleu.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "embedding cosine": np.array([r["cosine"] for r in rows]),

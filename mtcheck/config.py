@@ -216,14 +216,18 @@ def _rule_options(k: _Key, value: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for code, options in k.table(value).items():
         sub = _Key(k.config, f"{k.key}.{code}")
-        rule = get_rule(code)
-        if rule is None or rule.code != code.upper():
-            raise sub.fail("no such rule code (see `mtcheck rules`)")
+        if code.upper() == "LT":  # LanguageTool's options (timeout, chunk_chars, enable, ...)
+            from mtcheck.detect.languagetool import DEFAULTS as defaults
+        else:
+            rule = get_rule(code)
+            if rule is None or rule.code != code.upper():
+                raise sub.fail("no such rule code (see `mtcheck rules`)")
+            defaults = rule.defaults
         for name, v in sub.table(options).items():
-            if name not in rule.defaults:
-                known = ", ".join(sorted(rule.defaults)) or "none"
+            if name not in defaults:
+                known = ", ".join(sorted(defaults)) or "none"
                 raise ConfigError(f"{k.config}: {k.key}.{code}.{name}: unknown option (options: {known})")
-            default = rule.defaults[name]
+            default = defaults[name]
             if default is not None and type(v) is not type(default) and not (
                 isinstance(default, float) and isinstance(v, int) and not isinstance(v, bool)
             ):

@@ -106,7 +106,7 @@ def check_documents(
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings)
+        verdict = score(findings, beads, candidate, settings, reference)
 
     return Report(
         reference=reference,

@@ -391,3 +391,29 @@ def test_verdict_coverage_is_in_characters():
     low = [Bead((0,), (0,), similarity=0.3), Bead((1,), (1,), similarity=0.35)]
     v = parallel_verdict(low, ref, cand)
     assert v.is_parallel is False and "similarity" in v.reason
+
+
+def test_long_documents_are_aligned_in_pieces_with_the_same_quality(encoder, monkeypatch):
+    """Above FULL_CELLS the search runs piece by piece (linear cost): made to happen here
+    on the gold documents by shrinking the limits; cover, order and F1 must hold."""
+    from mtcheck.align import aligner
+
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    whole, pieced, cuts = [], [], 0
+    for d in gold["documents"]:
+        ref = line_sentences(Document("ref", "\n".join(d["reference"])))
+        cand = line_sentences(Document("cand", "\n".join(d["candidate"])))
+        whole.append(strict_f1(d["gold"], [(b.reference, b.candidate) for b in align_documents(ref, cand, encoder)[0]]))
+        with monkeypatch.context() as mp:
+            mp.setattr(aligner, "FULL_CELLS", 0)
+            mp.setattr(aligner, "PIECE", 20)
+            r1 = encoder.encode([s.text for s in ref.sentences])
+            c1 = encoder.encode([s.text for s in cand.sentences])
+            cuts += len(aligner._piece_boxes(r1, c1)) - 1
+            beads, verdict = align_documents(ref, cand, encoder)
+        pairs = [(b.reference, b.candidate) for b in beads]
+        assert_covers(pairs, len(ref.sentences), len(cand.sentences))
+        assert verdict.is_parallel
+        pieced.append(strict_f1(d["gold"], pairs))
+    assert cuts >= 6  # the pieces were really used
+    assert pooled(pieced).f1 >= pooled(whole).f1 - 0.01

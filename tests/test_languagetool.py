@@ -490,3 +490,14 @@ def test_ignored_lt_is_reported_disabled_and_asks_no_server(tmp_path):
     assert report.backends["languagetool"].status == "disabled"
     assert "not selected" in report.backends["languagetool"].reason
     assert not any(f.source == "languagetool" for f in report.findings)
+
+
+def test_config_file_takes_languagetool_options(tmp_path):
+    from mtcheck.config import ConfigError, load_settings
+
+    cfg = tmp_path / "mtcheck.toml"
+    cfg.write_text('[rules.LT]\ntimeout = 90\nenable = ["PUNCTUATION"]\nstartup_timeout = 300\n')
+    assert load_settings(str(cfg)).rule_options["LT"] == {"timeout": 90, "enable": ["PUNCTUATION"], "startup_timeout": 300}
+    cfg.write_text("[rules.LT]\nbogus = 1\n")
+    with pytest.raises(ConfigError, match="rules.LT.bogus: unknown option"):
+        load_settings(str(cfg))

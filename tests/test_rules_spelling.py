@@ -89,3 +89,27 @@ def test_garbled_severity_option_is_checked():
     bad = context_from_texts("", text, options={"MT111": {"garbled_severity": "huge"}})
     with pytest.raises(RuleError):
         list(NonWord().check(bad))
+
+
+def test_native_hunspell_answers_as_spylls():
+    """libhunspell (chunspell) on spylls' en_US files: same look-ups as spylls itself,
+    on every word of the fixture articles and a few non-words; suggestions alike."""
+    import re
+    from pathlib import Path
+
+    from spylls.hunspell import Dictionary
+
+    from mtcheck.detect.rules._text import _NativeHunspell, _spylls_en_us, hunspell
+
+    assert isinstance(hunspell(), _NativeHunspell)  # the fast engine is the one in use
+    path = _spylls_en_us()
+    native, reference = _NativeHunspell(path.parent, path.name), Dictionary.from_files(str(path))
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    words = set()
+    for f in fixtures.glob("*.txt"):
+        words |= set(re.findall(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]", f.read_text(encoding="utf-8")))
+    words |= {"biggestists", "goverment", "recieve", "unconstructivenessly", "Kyiv", "Zelensky"}
+    assert len(words) > 400
+    assert {w for w in words if native.lookup(w) != reference.lookup(w)} == set()
+    assert list(native.suggest("goverment"))[0] == "government" == next(iter(reference.suggest("goverment")))
+    assert list(native.suggest("biggestists"))[:2] == ["biggest", "bigamists"]

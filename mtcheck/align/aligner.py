@@ -371,6 +371,10 @@ def align_documents(
     Every sentence is embedded; of the joins of two adjacent sentences, only those that
     can matter for the search at hand (:func:`_joins_needed`). The 2-1 / 1-2 similarity
     of a join not embedded is ``-inf``, so no bead uses it.
+
+    Long documents (more than :data:`FULL_CELLS` sentence pairs) are searched in pieces
+    cut at sure 1-1 matches (:func:`_piece_boxes`), so that time and memory grow
+    linearly with the length instead of with its square.
     """
     rs, cs = reference.sentences, candidate.sentences
     n, m = len(rs), len(cs)
@@ -380,35 +384,105 @@ def align_documents(
 
     singles = encoder.encode([s.text for s in rs] + [s.text for s in cs])
     r1, c1 = singles[:n], singles[n:]
-    sim_11 = r1 @ c1.T
-    sim_12 = np.full((n, max(m - 1, 0)), -np.inf)
-    sim_21 = np.full((max(n - 1, 0), m), -np.inf)
-    have_21, have_12 = np.zeros(max(n - 1, 0), dtype=bool), np.zeros(max(m - 1, 0), dtype=bool)
-    tables = {(1, 1): sim_11, (1, 2): sim_12, (2, 1): sim_21}
-    lengths = ([len(s.text) for s in rs], [len(s.text) for s in cs])
+    pieces = [_Piece(rs, cs, r1, c1, encoder, (0, n, 0, m))] if n * m <= FULL_CELLS else [
+        _Piece(rs, cs, r1, c1, encoder, box) for box in _piece_boxes(r1, c1)
+    ]
 
     def search(p: AlignParams) -> tuple[list[Bead], Parallel]:
-        need_21, need_12 = _joins_needed(sim_11, p, lengths)
-        ref_joins = np.flatnonzero(need_21 & ~have_21)
-        cand_joins = np.flatnonzero(need_12 & ~have_12)
-        if len(ref_joins) or len(cand_joins):
-            vecs = encoder.encode(_pair_texts(rs, ref_joins) + _pair_texts(cs, cand_joins))
-            sim_21[ref_joins] = vecs[: len(ref_joins)] @ c1.T
-            sim_12[:, cand_joins] = r1 @ vecs[len(ref_joins) :].T
-            have_21[ref_joins], have_12[cand_joins] = True, True
-        beads = []
-        for ref_idx, cand_idx in align_matrix(sim_11, sim_12, sim_21, p, *lengths):
-            sim = None
-            if ref_idx and cand_idx:
-                table = tables[(len(ref_idx), len(cand_idx))]
-                sim = float(table[ref_idx[0], cand_idx[0]])
-            beads.append(Bead(reference=ref_idx, candidate=cand_idx, similarity=sim))
+        beads = [b for piece in pieces for b in piece.search(p)]
         return beads, parallel_verdict(beads, reference, candidate, verdict)
 
     beads, parallel = search(params)
     if parallel.is_parallel and parallel_params is not None:
         beads, parallel = search(parallel_params)
     return beads, parallel
+
+
+#: Documents with more sentence pairs (reference x candidate sentences) than this are
+#: aligned piece by piece (:func:`_piece_boxes`): about 1,000 x 1,000 sentences, some
+#: 20,000 words a side. Below it the search sees the whole matrix, as it always did.
+FULL_CELLS = 1_000_000
+#: Sentences of the reference per piece of a long document, and how far (in candidate
+#: sentences) from the proportional position a cut may move to land on a sure match.
+PIECE = 400
+CUT_WINDOW = 60
+CUT_REACH = 12
+
+
+def _piece_boxes(r1: np.ndarray, c1: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Cut two long documents into consecutive pieces ``(i0, i1, j0, j1)`` that are
+    aligned separately: linear cost instead of the quadratic full matrix.
+
+    Every ``PIECE`` reference sentences, the cut goes right after the most similar
+    sentence pair that is each other's best match near the proportional position (the
+    reference sentences within ``CUT_REACH`` of the nominal cut, the candidate sentences
+    within ``CUT_WINDOW`` of where the same share of the candidate ends), so a cut
+    falls between two sure 1-1 beads. Without such a pair (not a translation there), the
+    cut is proportional. Each cut looks at a fixed-size window: the whole is linear in
+    the number of sentences.
+    """
+    n, m = len(r1), len(c1)
+    boxes, i0, j0 = [], 0, 0
+    nominal = PIECE
+    while n - i0 > PIECE + PIECE // 2 and m - j0 > 1:
+        ci = min(nominal, n - 1)
+        cj = min(max(j0 + 1, round(ci * m / n)), m - 1)
+        ri = np.arange(max(i0 + 1, ci - CUT_REACH), min(n - 1, ci + CUT_REACH) + 1)
+        cjs = np.arange(max(j0 + 1, cj - CUT_WINDOW), min(m - 1, cj + CUT_WINDOW) + 1)
+        cut = (ci, cj)
+        if len(ri) and len(cjs):
+            sim = r1[ri] @ c1[cjs].T
+            best_c, best_r = sim.argmax(axis=1), sim.argmax(axis=0)
+            mutual = [(sim[a, best_c[a]], a, best_c[a]) for a in range(len(ri)) if best_r[best_c[a]] == a]
+            if mutual:
+                score, a, b = max(mutual)
+                if score >= 0.6:
+                    cut = (int(ri[a]) + 1, int(cjs[b]) + 1)
+        boxes.append((i0, cut[0], j0, cut[1]))
+        i0, j0 = cut
+        nominal = i0 + PIECE
+    boxes.append((i0, n, j0, m))
+    return boxes
+
+
+class _Piece:
+    """One rectangle of the alignment search: its similarity tables and embedded joins."""
+
+    def __init__(self, rs, cs, r1, c1, encoder, box):
+        i0, i1, j0, j1 = box
+        self.i0, self.j0 = i0, j0
+        self.rs, self.cs = rs[i0:i1], cs[j0:j1]
+        self.r1, self.c1 = r1[i0:i1], c1[j0:j1]
+        self.encoder = encoder
+        n, m = i1 - i0, j1 - j0
+        self.sim_11 = self.r1 @ self.c1.T
+        self.sim_12 = np.full((n, max(m - 1, 0)), -np.inf)
+        self.sim_21 = np.full((max(n - 1, 0), m), -np.inf)
+        self.have_21 = np.zeros(max(n - 1, 0), dtype=bool)
+        self.have_12 = np.zeros(max(m - 1, 0), dtype=bool)
+        self.lengths = ([len(s.text) for s in self.rs], [len(s.text) for s in self.cs])
+
+    def search(self, p: AlignParams) -> list[Bead]:
+        n, m = self.sim_11.shape
+        if n == 0 or m == 0:
+            return [Bead((self.i0 + i,), ()) for i in range(n)] + [Bead((), (self.j0 + j,)) for j in range(m)]
+        need_21, need_12 = _joins_needed(self.sim_11, p, self.lengths)
+        ref_joins = np.flatnonzero(need_21 & ~self.have_21)
+        cand_joins = np.flatnonzero(need_12 & ~self.have_12)
+        if len(ref_joins) or len(cand_joins):
+            vecs = self.encoder.encode(_pair_texts(self.rs, ref_joins) + _pair_texts(self.cs, cand_joins))
+            self.sim_21[ref_joins] = vecs[: len(ref_joins)] @ self.c1.T
+            self.sim_12[:, cand_joins] = self.r1 @ vecs[len(ref_joins) :].T
+            self.have_21[ref_joins], self.have_12[cand_joins] = True, True
+        tables = {(1, 1): self.sim_11, (1, 2): self.sim_12, (2, 1): self.sim_21}
+        beads = []
+        for ref_idx, cand_idx in align_matrix(self.sim_11, self.sim_12, self.sim_21, p, *self.lengths):
+            sim = None
+            if ref_idx and cand_idx:
+                sim = float(tables[(len(ref_idx), len(cand_idx))][ref_idx[0], cand_idx[0]])
+            beads.append(Bead(reference=tuple(self.i0 + i for i in ref_idx),
+                              candidate=tuple(self.j0 + j for j in cand_idx), similarity=sim))
+        return beads
 
 
 # --------------------------------------------------------------------------- line mode

@@ -116,6 +116,10 @@ class _BytesMemo:
             self.items.move_to_end(key)
         return value
 
+    def clear(self) -> None:
+        self.items.clear()
+        self.bytes = 0
+
     def put(self, key, value) -> None:
         if key in self.items:
             self.bytes -= self.size(self.items.pop(key))
@@ -196,9 +200,8 @@ class Encoder:
     @property
     def name(self) -> str:
         """A short model name for the report signature."""
-        if self.model_arg is None:
-            return DEFAULT_MODEL
-        return Path(self.path).name
+        name = DEFAULT_MODEL if self.model_arg is None else Path(self.path).name
+        return name + "+int8" if self.backend_arg == "onnx-int8" else name
 
     @property
     def backend(self) -> str:

@@ -19,12 +19,20 @@ Inputs (:func:`open_input`):
   text, one segment a line, and line i of FILE holds the id of line i. A report's
   offsets are then into the document's segments joined with newlines.
 
-Outputs in the output folder: ``pairs/ID.json`` (schema ``mtcheck.report/1``),
-``pairs/ID.html`` with ``--html``, ``summary.json`` (schema ``mtcheck.batch/1``,
-``mtcheck/report/schema/batch.schema.json``) and ``index.html``. Each pair's reports are
-written atomically, then recorded in ``.mtcheck-batch.jsonl``; a re-run skips every pair
-recorded there with the same inputs and settings (resume after an interruption), unless
-``force``. Pairs that could not be checked are error entries; the batch goes on.
+Outputs in the output folder (or fsspec URL): ``pairs/ID.json`` (schema
+``mtcheck.report/1``), ``pairs/ID.html`` with ``--html``, ``summary.json`` (schema
+``mtcheck.batch/1``, ``mtcheck/report/schema/batch.schema.json``) and ``index.html``.
+Each pair's reports are written whole, then its record in ``.mtcheck-batch/``; a re-run
+skips every pair recorded there with the same inputs and settings (resume after an
+interruption), unless ``force``. Pairs that could not be checked are error entries; the
+batch goes on.
+
+Modules, in the order a run uses them: :mod:`~mtcheck.batch.inputs` (the three input
+kinds), :mod:`~mtcheck.batch.run` (streaming, resume, writing), the engines
+:mod:`~mtcheck.batch.local` and :mod:`~mtcheck.batch.ray_engine`, which run the
+engine-agnostic :mod:`~mtcheck.batch.task` (check a chunk of pairs, render their
+reports), :mod:`~mtcheck.batch.output` (folder or fsspec URL, lock, records) and
+:mod:`~mtcheck.batch.summary` (summary.json, index).
 """
 from __future__ import annotations
 

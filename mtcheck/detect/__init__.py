@@ -107,8 +107,9 @@ def select_rules(
 def run_rules(ctx: CheckContext, rules: Iterable[type[Rule]]) -> list[Finding]:
     """Run rules and return their findings in document order, without exact duplicates."""
     findings: list[Finding] = []
+    ctx.findings = findings
     seen: set[tuple] = set()
-    for rule_cls in rules:
+    for rule_cls in sorted(rules, key=lambda r: r.runs_last):  # stable: code order otherwise
         for f in rule_cls().check(ctx):
             key = (f.code, f.side, f.start, f.end)
             if key not in seen:

@@ -36,6 +36,23 @@ class CheckContext:
     allowed_terms: frozenset[str] = frozenset()
     #: One-line notes rules leave for the report (e.g. an optional rule skipped).
     notices: list[str] = field(default_factory=list)
+    #: Findings of the rules run so far (run_rules fills it; rules marked ``runs_last``
+    #: read it to stay off spans another rule already reports).
+    findings: list[Finding] = field(default_factory=list)
+    #: Computed once per check, on first use (see :meth:`tagger`).
+    _tags: list | None = field(default=None, repr=False)
+
+    def tagger(self) -> list:
+        """The error tagger's per-word probabilities of every candidate sentence.
+
+        A list of :class:`mtcheck.detect.tagger.SentenceTags` (one per candidate
+        sentence, in order), computed on first call; empty without an encoder.
+        """
+        if self._tags is None:
+            from mtcheck.detect.tagger import tag_context
+
+            self._tags = tag_context(self)
+        return self._tags
 
     def aligned_pairs(self) -> Iterable[tuple[Bead, str, str, int, int]]:
         """Yield (bead, reference text, candidate text, ref start, cand start) of aligned beads.
@@ -89,6 +106,8 @@ class Rule:
     severity: ClassVar[str] = "minor"
     #: Whether the rule runs without being selected explicitly.
     default_enabled: ClassVar[bool] = True
+    #: Run after the other rules, with their findings in ``ctx.findings``.
+    runs_last: ClassVar[bool] = False
     #: "stable", "preview" or "deprecated".
     status: ClassVar[str] = "stable"
     #: Default option values; overridable per run through CheckContext.options.

@@ -74,34 +74,18 @@ def _bead_of(ctx: "CheckContext", finding: Finding):
 
 
 def tagger_probability(ctx: "CheckContext", finding: Finding) -> float | None:
-    """The error tagger's highest word probability over the finding's span (±1 word).
+    """The error tagger's highest word probability over the finding's span.
 
-    ``None`` when no tagger ran or the finding is on the reference side. The tagger
-    (``mtcheck.detect.tagger``) leaves its per-word probabilities on the context; this
-    is the only place the calibrator reads them.
+    ``None`` for reference-side findings, when the tagger is not part of this build
+    (``CheckContext.tagger`` absent) or has nothing there (no encoder, no word in the
+    span). The tagger (``mtcheck.detect.tagger``) computes its per-word probabilities once
+    per check; this is the only place the calibrator reads them.
     """
-    if finding.side != "candidate":
+    if finding.side != "candidate" or not hasattr(ctx, "tagger"):
         return None
-    probs = getattr(ctx, "tagger_probabilities", None)
-    if not probs:
-        return None
-    try:
-        words = probs(finding.sentence) if callable(probs) else probs.get(finding.sentence)
-    except Exception:  # noqa: BLE001 - the tagger is optional; no probability then
-        return None
-    if not words:
-        return None
-    best = None
-    for i, (start, end, p) in enumerate(words):
-        near = (
-            start < finding.end
-            and finding.start < end
-            or (i + 1 < len(words) and words[i + 1][0] < finding.end and finding.start < words[i + 1][1])
-            or (i > 0 and words[i - 1][0] < finding.end and finding.start < words[i - 1][1])
-        )
-        if near:
-            best = p if best is None else max(best, p)
-    return None if best is None else float(best)
+    from mtcheck.detect.tagger import span_probability
+
+    return span_probability(ctx, finding.start, finding.end)
 
 
 def features(finding: Finding, ctx: "CheckContext") -> dict[str, float]:

@@ -7,22 +7,26 @@ Penalty
     words. Each bead gets the penalty of the findings in its candidate sentences.
 
 Quality (0-100, per aligned pair)
-    ``points = penalty + ALPHA * words * (1 - s)``
+    ``points = expected + ALPHA * words * (1 - s)``
     ``quality = 100 * exp(-points / SCALE)``
 
-    where ``words`` is the candidate word count of the pair and ``s`` the pair's
-    reference similarity, the mean of ``chrF / 100`` and the embedding cosine (clipped to
-    0..1). The second term estimates the MQM points a human would give the text that the
-    reference does not support: ``ALPHA = 0.5`` points per word of dissimilar text,
-    fitted on WMT21 TED zh-en MQM data so that the estimate averages the human points.
-    Like MQM, points add up over a segment, so a long sentence with the same error rate
-    loses more than a short one. ``SCALE = 25``: one critical finding alone gives 37, a
-    major 82, a minor 96. Unaligned beads have no quality (``None``).
+    ``expected`` is the MQM points the pair's counted candidate findings are expected to
+    cost: each finding's severity weight times its calibrated confidence (the probability
+    that an annotator marks it; ``mtcheck.score.confidence``), weight alone when it has no
+    confidence. ``words`` is the longer side of the pair (reference or candidate words) and
+    ``s`` the pair's reference similarity, the mean of ``chrF / 100`` and the embedding
+    cosine (clipped to 0..1). The second term estimates the MQM points a human would give
+    text the reference does not support: ``ALPHA = 0.5`` points per word of dissimilar
+    text. Counting the longer side, not the candidate, stops rewarding a candidate for
+    being short (an omission costs points like an addition) and stops punishing a longer
+    candidate whose extra words the reference supports. ``SCALE = 25``: one critical
+    finding alone gives 37, a major 82, a minor 96. Unaligned beads have no quality.
 
-    Agreement with human MQM on WMT21 TED zh-en (13 MT systems, 6,877 segments, refB
-    as reference; ``python bench/quality.py DATA``): segment-level Kendall tau-b 0.265
-    (sentence chrF 0.125, sentence BLEU 0.119, candidate length alone 0.242); within a
-    source segment 0.078 (chrF 0.074); system pairwise accuracy 0.667 (chrF 0.615).
+    Agreement with human MQM on WMT21 TED zh-en (13 MT systems, 6,877 segments, refB as
+    reference; ``python bench/quality.py DATA``; README "Quality score"): segment-level
+    Kendall tau-b 0.275 (sentence chrF 0.125); within a source segment 0.088 (chrF 0.074).
+    With candidate words and unweighted penalties (the formula before the confidence) the
+    figures were 0.268 and 0.078.
 
 Quality (document)
     The mean of the aligned pairs' qualities weighted by their candidate words; ``None``
@@ -88,7 +92,7 @@ def similarity_of(bead: Bead) -> float | None:
 
 
 def pair_points(penalty: float, words: int, s: float) -> float:
-    """Finding penalty plus the estimated MQM points of text the reference does not support."""
+    """Expected finding points plus the estimated MQM points of text the reference does not support."""
     return penalty + ALPHA * words * (1.0 - s)
 
 
@@ -119,13 +123,21 @@ def gate_reasons(counted: list[Finding], per_1000: float, quality: float | None,
 
 
 def score(
-    findings: list[Finding], beads: list[Bead], candidate: Document, settings: Settings
+    findings: list[Finding],
+    beads: list[Bead],
+    candidate: Document,
+    settings: Settings,
+    reference: Document | None = None,
 ) -> Score:
-    """Fill each bead's penalty/quality and return the document score with the verdict."""
+    """Fill each bead's penalty/quality and return the document score with the verdict.
+
+    ``reference``: for the pair's word count (the longer side); without it the candidate's.
+    """
     weights = settings.weights
     where = bead_of_sentence(beads)
     counted = cap_low_confidence([f for f in findings if f.side == "candidate" and f.counted])
     total = 0.0
+    expected = [0.0] * len(beads)
     for b in beads:
         b.penalty = 0.0
     for f in counted:
@@ -133,11 +145,13 @@ def score(
         total += w
         if f.sentence in where:
             beads[where[f.sentence]].penalty += w
+            expected[where[f.sentence]] += w * (1.0 if f.confidence is None else f.confidence)
     weighted, weight = 0.0, 0
-    for b in beads:
+    for k, b in enumerate(beads):
         b.penalty = round(b.penalty, 4)
         words = sum(len(candidate.sentences[j].text.split()) for j in b.candidate)
-        b.quality = pair_quality(b, b.penalty, words)
+        ref_words = sum(len(reference.sentences[i].text.split()) for i in b.reference) if reference else 0
+        b.quality = pair_quality(b, expected[k], max(words, ref_words))
         if b.quality is not None:
             weighted += b.quality * max(words, 1)
             weight += max(words, 1)

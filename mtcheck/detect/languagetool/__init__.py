@@ -216,7 +216,7 @@ def merge_grammar(builtin: list[Finding], grammar: list[Finding]) -> list[Findin
 
 def _target(settings: Settings) -> Target | str:
     try:
-        return find_target(settings.languagetool_url, settings.cache_dir)
+        return find_target(settings.languagetool_url)
     except LanguageToolError as exc:  # a malformed URL
         return str(exc)
 

@@ -25,7 +25,8 @@ Checks before starting
 
 Keeping a server between runs
     ``mtcheck languagetool start`` starts a detached server and records it in
-    ``<cache dir>/languagetool-server.json`` (pid, port, version); runs find it there
+    ``languagetool-server.json`` in the default cache folder (``$MTCHECK_CACHE_DIR``, else
+    ``~/.cache/mtcheck``; not a config's ``cache_dir``, which ``start`` does not read); runs find it there
     and skip the JVM start-up; ``mtcheck languagetool stop`` stops it. A recorded server
     is used only when its process is alive, is a LanguageTool server on that port and
     answers its health check; otherwise the record is ignored (and ``start`` replaces
@@ -217,7 +218,7 @@ class LocalServer:
             if outcome is None:
                 self.startup_seconds = time.monotonic() - t0
                 return self
-            if fixed or "Address already in use" not in outcome or attempt == 2:
+            if fixed or attempt == 2 or not (_port_free(port) is False or "already in use" in outcome):
                 raise ServerError(outcome)
             self.port = None
         raise ServerError("could not start LanguageTool")  # pragma: no cover - loop returns or raises
@@ -438,17 +439,19 @@ def shared_server() -> dict | None:
 def serving(settings):
     """One local server for everything inside (a batch and its workers), when one is needed.
 
-    Nothing is started when grammar is off, a server URL is given, a kept server runs,
-    or an outer :func:`serving` already shares one.
+    Nothing is started when grammar is off or LT not selected, a server URL is given, a
+    kept server runs, or an outer :func:`serving` already shares one.
     """
+    from mtcheck.detect import code_selected
     from mtcheck.detect.languagetool import CODE, DEFAULTS
 
     if (
         not settings.grammar
+        or not code_selected(CODE, settings.select, settings.ignore)
         or settings.languagetool_url
         or os.environ.get("MTCHECK_LANGUAGETOOL_URL")
         or shared_server() is not None
-        or kept_server(settings.cache_dir) is not None
+        or kept_server() is not None
     ):
         yield
         return

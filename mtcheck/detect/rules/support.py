@@ -273,6 +273,7 @@ class UnsupportedWord(Rule):
                     end,
                     f"{what} with no close match in the aligned reference sentence "
                     f"(support {low:.2f}): possible mistranslation or addition",
+                    measures={"support": low, "mean_support": sum(w.score for w in run) / len(run)},
                 )
 
 

