@@ -75,6 +75,7 @@ def file_sha256(path: Path) -> str:
 
 def install(root: Path, version: str = VERSION) -> tuple[int, str]:
     """Install LanguageTool ``version`` under ``root``; (exit code, one line to print)."""
+    root = Path(root).resolve()  # Maven resolves a relative -DoutputDirectory against the POM's folder
     home = root / f"LanguageTool-{version}"
     if (home / MANIFEST).is_file():
         return 0, f"LanguageTool {version} already installed in {home}"
