@@ -48,19 +48,29 @@ def test_calibration_file_loads_and_covers_every_rule():
         assert all(s > 0 for s in model["scale"])
 
 
-def test_support_findings_are_less_likely_errors_where_the_sentence_matches_its_reference():
-    """MT205 (weak reference support): the same weak span is less likely an annotated
-    error in a sentence that matches its reference closely (high chrF and cosine) than in
-    one that does not, and more likely the longer the unsupported run is."""
+@pytest.mark.parametrize("code", ["MT205", "MT121", "MT221"])
+def test_confidence_rises_with_the_tagger_probability(code):
+    """The error tagger's probability around the span is the strongest feature: the same
+    finding is more likely an annotated error where the tagger says so."""
+    cal = Calibrator.load()
+    f = _finding(code=code)
+    base = {"log_words": math.log1p(2), "min_zipf": 4.0, "log_sentence_words": math.log1p(20),
+            "chrf": 0.5, "cosine": 0.7, "major": 0.0}
+    probs = [cal.probability(f, {**base, "tagger": t}) for t in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    assert probs == sorted(probs) and probs[-1] - probs[0] > 0.05
+    assert all(0.0 < p < 1.0 for p in probs)
+
+
+def test_weakly_supported_runs_are_more_likely_errors_the_longer_and_weaker_they_are():
+    """MT205: a longer unsupported run, and a lower support, mean a likelier error."""
     cal = Calibrator.load()
     f = _finding()
-    base = {"log_words": math.log1p(2), "min_zipf": 4.0, "log_sentence_words": math.log1p(20), "major": 0.0}
-    probs = [cal.probability(f, {**base, "chrf": s, "cosine": s}) for s in (0.2, 0.4, 0.6, 0.8)]
-    assert probs == sorted(probs, reverse=True) and probs[0] > probs[-1]
-    by_length = [cal.probability(f, {**base, "chrf": 0.5, "cosine": 0.7, "log_words": math.log1p(n)})
-                 for n in (1, 2, 4, 8)]
+    base = {"log_words": math.log1p(2), "min_zipf": 4.0, "log_sentence_words": math.log1p(20),
+            "chrf": 0.5, "cosine": 0.7, "major": 0.0, "tagger": 0.5, "m_support": 0.3, "m_mean_support": 0.35}
+    by_length = [cal.probability(f, {**base, "log_words": math.log1p(n)}) for n in (1, 2, 4, 8)]
     assert by_length == sorted(by_length) and by_length[0] < by_length[-1]
-    assert all(0.0 < p < 1.0 for p in probs + by_length)
+    by_support = [cal.probability(f, {**base, "m_support": x, "m_mean_support": x}) for x in (0.1, 0.2, 0.3, 0.4)]
+    assert by_support == sorted(by_support, reverse=True) and by_support[0] > by_support[-1]
 
 
 def test_missing_features_fall_back_to_the_mean():
