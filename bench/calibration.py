@@ -332,7 +332,7 @@ def long_pair(path: str, system: str = LONG_PAIR_SYSTEM) -> None:
     print(f"\n### A long article pair: {system}'s MT of {len(docs)} talks against refB, as documents "
           f"({n:,} words)\n")
     rows = []
-    for th in (0.0, 0.3, 0.35, DEFAULT_MIN_CONFIDENCE, 0.5):
+    for th in sorted({0.0, 0.3, 0.35, DEFAULT_MIN_CONFIDENCE, 0.5}):
         kept = [f for f in report.findings if f.confidence >= th]
         top = Counter(f.code for f in kept).most_common(3)
         rows.append([f"{th:.2f}" + (" ← default" if abs(th - DEFAULT_MIN_CONFIDENCE) < 1e-9 else ""), len(kept),

@@ -40,8 +40,8 @@ CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 #: Below this confidence a finding is "low confidence": it cannot be major in the gate
-#: (``mtcheck.score.gate``). Chosen from the reliability table: below it, fewer than
-#: a third of the findings are annotated errors (see the README, "Confidence").
+#: (``mtcheck.score.gate``). A choice, not a fit: well under even odds of being marked,
+#: and below the default minimum confidence (README, "Confidence").
 LOW_CONFIDENCE = 0.35
 
 
