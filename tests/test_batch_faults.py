@@ -97,7 +97,7 @@ def test_sigkill_at_random_points_then_resume_loses_and_repeats_nothing(tmp_path
 
 
 def test_a_second_run_on_the_same_folder_is_refused_with_one_line(tmp_path):
-    src, out = _pairs(tmp_path / "in", 4), tmp_path / "out"
+    src, out = _pairs(tmp_path / "in", 10), tmp_path / "out"  # enough work to still hold the lock
     first = _popen(str(src), "-o", str(out))
     try:
         for line in first.stderr:  # the lock is taken before the first progress line
@@ -112,7 +112,7 @@ def test_a_second_run_on_the_same_folder_is_refused_with_one_line(tmp_path):
         _, err = first.communicate(timeout=300)
     assert first.returncode == 1 or first.returncode == 0, err
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["complete"] and [e["id"] for e in summary["pairs"]] == ["p00", "p01", "p02", "p03"]
+    assert summary["complete"] and [e["id"] for e in summary["pairs"]] == [f"p{i:02d}" for i in range(10)]
     # The lock dies with its holder: a run after a SIGKILLed one is not refused.
     killed = _popen(str(src), "-o", str(out), "--force")
     for line in killed.stderr:
