@@ -239,3 +239,19 @@ def test_cli_stdout_that_cannot_be_written_is_one_line_exit_2(tmp_path):
     err = proc.stderr.read()
     assert proc.wait(timeout=300) == 2
     assert err == "mtcheck: error: standard output: cannot write the json report (Broken pipe)\n"
+
+
+def test_atomic_write_replaces_whatever_was_planted(tmp_path):
+    """Batch output folders: a FIFO or symlink planted where a report goes is replaced by
+    the report, never written through (a FIFO with no reader would hang the run)."""
+    from mtcheck.report import atomic_write
+
+    fifo, link, outside = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "outside.txt"
+    os.mkfifo(fifo)
+    outside.write_text("keep")
+    link.symlink_to(outside)
+    atomic_write(fifo, "{}\n")
+    atomic_write(link, "{}\n")
+    for p in (fifo, link):
+        assert stat.S_ISREG(os.lstat(p).st_mode) and p.read_text() == "{}\n"
+    assert outside.read_text() == "keep"

@@ -209,9 +209,16 @@ def write_outputs(outputs: list[tuple[str, str | os.PathLike, str]]) -> None:
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:
-    """Write one report as :func:`write_outputs` does (raising OSError when it cannot).
+    """Replace ``path`` with a regular file holding ``text``, through a temporary file in
+    the same folder and a rename; raises OSError when it cannot.
 
-    A reader never sees a half-written regular file, and a failure leaves any earlier
-    file intact.
+    Whatever is at ``path`` is replaced, never written through: a symlink, a FIFO or a
+    device planted there (batch output folders rely on that). A reader never sees a
+    half-written file, and a failure leaves any earlier file intact. Paths a user names
+    (``--json PATH``) go through :func:`write_outputs` instead.
     """
-    _write_all([("", str(path), text.encode("utf-8"))])
+    staged = _Staged(Path(path), text.encode("utf-8"))
+    try:
+        staged.commit()
+    finally:
+        staged.discard()
