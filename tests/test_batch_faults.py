@@ -217,3 +217,18 @@ def test_unknown_url_scheme_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(src), "-o", "nosuchscheme://x/y", "--no-grammar"])
     assert result.exit_code == 2 and "nosuchscheme://x/y" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_pairs_folder_linked_out_of_out_dir_is_never_written_through(tmp_path):
+    rows = [{"id": "a", "reference_text": REF, "candidate_text": MT}]
+    manifest = _write(tmp_path / "m.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    os.symlink(elsewhere, out / "pairs")
+    summary = run_batch(open_input(str(manifest)), Settings(grammar=False), out).summary
+    entry = summary["pairs"][0]
+    assert entry["status"] == "error" and "leaves the output folder" in entry["error"]
+    assert list(elsewhere.iterdir()) == []
+    assert summary["exit_code"] == 1
