@@ -183,6 +183,10 @@ def real(args) -> None:
     docs = [r for r in mt if r["system"] in systems]
     rules = select_rules(["ALL"])
     encoder = CachingEncoder()
+    if any(r.reads_tagger for r in rules):  # the tagger's layers from the same forward pass
+        from mtcheck.detect.tagger import model as tagger_model
+
+        encoder.want_layers(tagger_model().layers)
     print(f"## Real MT: MQM TED zh-en, {len(systems)} systems x {len({d['doc'] for d in docs})} talks "
           f"= {len(docs)} documents, {sum(len(d['segments']) for d in docs)} segments; reference refB")
     print(f"systems: {', '.join(systems)}\n")

@@ -14,7 +14,8 @@ real article needs; with ``--aligned``, one segment per line on both sides.
 For each size and mode it runs ``mtcheck check --no-grammar --no-cache -q --json`` in a
 new process and prints the wall time, the peak RSS (the process tree, sampled from
 /proc), the sentences/beads of the report, the time per stage (the report's timings),
-and the growth factor against the previous size: with linear cost the time ratio tracks
+the CPU seconds of the process (far less inflated than wall time by other load), and the
+growth factor against the previous size: with linear cost the time ratio tracks
 the words ratio (x4 per row); n log n would add a few percent a row. ``--profile``
 prints cProfile's top functions of the largest documents run instead.
 
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed import run_sampled  # noqa: E402
+from speed import LAST_CPU, run_sampled  # noqa: E402
 
 MTCHECK = [sys.executable, "-m", "mtcheck"]
 
@@ -79,7 +80,7 @@ def run(ref: Path, cand: Path, aligned: bool, out: Path, env: dict) -> dict:
     if code not in (0, 1):
         raise SystemExit(f"mtcheck exited {code} on {cand}")
     report = json.loads(out.read_text(encoding="utf-8"))
-    return {"wall": wall, "rss_mb": rss_kb / 1024, "report": report}
+    return {"wall": wall, "cpu": LAST_CPU[0], "rss_mb": rss_kb / 1024, "report": report}
 
 
 def main() -> None:
@@ -97,7 +98,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start "
           "(the timings are wall time: other load inflates them)")
     print(f"{'words':>7} {'mode':>9} {'sent ref/cand':>14} {'beads':>6} {'time s':>7} {'x time':>7} "
-          f"{'x words':>7} {'RSS MB':>7}  stages (s)")
+          f"{'x words':>7} {'CPU s':>7} {'RSS MB':>7}  stages (s)")
     for mode in modes:
         prev = None
         for words in sizes:
@@ -120,6 +121,7 @@ def main() -> None:
             runs = [run(ref, cand, mode == "aligned", tmp / f"r-{mode}-{words}.json", env) for _ in range(args.repeat)]
             wall = statistics.median(r["wall"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
             rep = runs[0]["report"]
             timings = rep.get("timings", {})
             beads = len(rep.get("alignment", []))
@@ -127,7 +129,7 @@ def main() -> None:
             xt = f"{wall / prev[1]:.2f}" if prev else "-"
             xw = f"{n_words / prev[0]:.2f}" if prev else "-"
             stages = ", ".join(f"{k} {v:.2f}" for k, v in timings.items() if v >= 0.01)
-            print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {xt:>7} {xw:>7} {rss:7.0f}  {stages}", flush=True)
+            print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {xt:>7} {xw:>7} {cpu:7.2f} {rss:7.0f}  {stages}", flush=True)
             prev = (n_words, wall)
     print(f"load average {os.getloadavg()[0]:.2f} at end; files in {tmp}")
 

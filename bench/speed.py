@@ -85,8 +85,21 @@ def tree_memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+#: CPU seconds (user + system) of the last command run_sampled ran, its children included.
+LAST_CPU = [0.0]
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_sampled(cmd: list[str], env: dict) -> tuple[float, tuple[int, int], int]:
-    """Wall time, peak tree (RSS, PSS) in kB, and exit code of a command."""
+    """Wall time, peak tree (RSS, PSS) in kB, and exit code of a command (its CPU
+    seconds in ``LAST_CPU[0]``: on a loaded machine they inflate far less than wall time)."""
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak_rss = peak_pss = 0
@@ -94,7 +107,9 @@ def run_sampled(cmd: list[str], env: dict) -> tuple[float, tuple[int, int], int]
         rss, pss = tree_memory_kb(proc.pid)
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.1)
-    return time.perf_counter() - t0, (peak_rss, peak_pss), proc.returncode
+    wall = time.perf_counter() - t0
+    LAST_CPU[0] = _children_cpu() - cpu0
+    return wall, (peak_rss, peak_pss), proc.returncode
 
 
 # ----------------------------------------------------------------------------- pairs
@@ -296,10 +311,13 @@ def main() -> None:
     table.add("`mtcheck --help`", f"{helptime:.2f} s", f"<= {TARGETS['help']} s", helptime <= TARGETS["help"])
     inerr, _ = median_time([*MTCHECK, "check", str(tmp / "missing.txt"), str(CAND)], args.repeat, env)
     table.add("input error (missing file)", f"{inerr:.2f} s")
-    cold_runs = [run_sampled([*check, "--no-cache"], env) for _ in range(args.repeat)]
+    cold_runs, cold_cpu = [], []
+    for _ in range(args.repeat):
+        cold_runs.append(run_sampled([*check, "--no-cache"], env))
+        cold_cpu.append(LAST_CPU[0])
     cold = statistics.median(r[0] for r in cold_runs)
     cold_mb = max(r[1][0] for r in cold_runs) / 1024
-    table.add("cold `mtcheck check` of the fixture pair, `--no-cache`", f"{cold:.2f} s (runs {', '.join(f'{r[0]:.2f}' for r in cold_runs)})",
+    table.add("cold `mtcheck check` of the fixture pair, `--no-cache`", f"{cold:.2f} s (runs {', '.join(f'{r[0]:.2f}' for r in cold_runs)}; CPU {statistics.median(cold_cpu):.2f} s)",
               f"<= {TARGETS['cold']} s", cold <= TARGETS["cold"])
     table.add("peak RSS, cold check of the fixture pair", f"{cold_mb:.0f} MB", f"<= {TARGETS['cold_mb']} MB", cold_mb <= TARGETS["cold_mb"])
     subprocess.run(check, env=env, stdout=subprocess.DEVNULL, check=False)  # fill the cache
@@ -319,12 +337,14 @@ def main() -> None:
                 ref, cand = tmp / "long-ref.lines", tmp / "long-cand.lines"
                 ref.write_text("\n".join(r_s) + "\n", encoding="utf-8")
                 cand.write_text("\n".join(c_s) + "\n", encoding="utf-8")
-            runs = [run_sampled([*MTCHECK, "check", str(ref), str(cand), "--no-grammar", "--no-cache", "-q", *extra], env)
-                    for _ in range(max(1, args.repeat // 2))]
+            runs, cpus = [], []
+            for _ in range(max(1, args.repeat // 2)):
+                runs.append(run_sampled([*MTCHECK, "check", str(ref), str(cand), "--no-grammar", "--no-cache", "-q", *extra], env))
+                cpus.append(LAST_CPU[0])
             wall = statistics.median(r[0] for r in runs)
             mb = max(r[1][0] for r in runs) / 1024
             target = (f"<= {TARGETS['long']} s", wall <= TARGETS["long"]) if not extra else ("", None)
-            table.add(f"~12,000-word pair ({words} words, TED MT vs refB) as {mode}", f"{wall:.2f} s, {mb:.0f} MB", *target)
+            table.add(f"~12,000-word pair ({words} words, TED MT vs refB) as {mode}", f"{wall:.2f} s (CPU {statistics.median(cpus):.2f} s), {mb:.0f} MB", *target)
     else:
         table.add("~12,000-word pair as documents", "not measured (give --ted PATH/ted_zhen.jsonl)", f"<= {TARGETS['long']} s")
 
@@ -352,6 +372,7 @@ def main() -> None:
             out = tmp / f"batch-j{jobs}-{r}"
             cmd = [*MTCHECK, "batch", str(manifest), "-o", str(out), "--no-grammar", "--no-cache", "-q", "--jobs", str(jobs)]
             wall, peak_kb, code = run_sampled(cmd, env)
+            print(f"  batch --jobs {jobs}: CPU {LAST_CPU[0]:.1f} s of the process tree in {wall:.1f} s wall")
             summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
             batch_runs.append((wall, peak_kb, summary, code, out))
         wall = statistics.median(r[0] for r in batch_runs)

@@ -292,15 +292,24 @@ def test_engine_options_and_config_key(tmp_path):
     src, out = _pair_dir(tmp_path / "in"), tmp_path / "out"
     result = _run(str(src), "-o", str(out), "--engine", "spark")
     assert result.exit_code == 2 and "--engine spark: choose local or ray" in result.output
-    result = _run(str(src), "-o", str(out), "--ray-address", "127.0.0.1:6379")
-    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    result = _run(str(src), "-o", str(out), "--engine", "local", "--ray-address", "127.0.0.1:6379")
+    assert result.exit_code == 2 and "--ray-address joins a Ray cluster: drop --engine local" in result.output
     config = _write(tmp_path / "mtcheck.toml", 'engine = "dask"\n')
     result = _run(str(src), "-o", str(out), "--config", str(config))
     assert result.exit_code == 2 and "engine: expected local or ray" in result.output
-    config = _write(tmp_path / "mtcheck.toml", 'engine = "local"\nray-address = "10.0.0.5:6379"\n')
+    # An address alone (here from the config) means Ray; nothing listens there: one line.
+    config = _write(tmp_path / "mtcheck.toml", f'ray-address = "127.0.0.1:{_free_port()}"\n')
     result = _run(str(src), "-o", str(out), "--config", str(config))
-    assert result.exit_code == 2 and "--ray-address needs --engine ray" in result.output
+    assert result.exit_code == 2 and "cannot join the Ray cluster at 127.0.0.1:" in result.output, result.output
     assert not (out / "summary.json").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_file_url_output_and_engine_in_summary(tmp_path):

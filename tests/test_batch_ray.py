@@ -135,6 +135,16 @@ def _cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProce
     )
 
 
+def _auth_env() -> dict[str, str]:
+    """Ray's token authentication as a user joining a secured cluster sets it up: the mode
+    and the cluster's token in the environment of the head and of the driver (a driver
+    given an explicit address sends a token only with RAY_AUTH_MODE=token). A token of the
+    test's own: nothing else on the machine can lock the driver out."""
+    import secrets
+
+    return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+
+
 def test_ray_address_joins_a_running_cluster(tmp_path):
     """`ray start --head` on 127.0.0.1, started here and stopped here (its process group)."""
     if ray.is_initialized():
@@ -143,7 +153,8 @@ def test_ray_address_joins_a_running_cluster(tmp_path):
     local = _local_reference(tmp_path, manifest)
     port = _free_port()
     ray_bin = Path(sys.executable).with_name("ray")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    auth = _auth_env()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **auth)
     head = subprocess.Popen(
         [str(ray_bin), "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port),
          "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"],
@@ -158,9 +169,10 @@ def test_ray_address_joins_a_running_cluster(tmp_path):
             assert head.poll() is None, head.stderr.read().decode()
             time.sleep(0.5)
         out = tmp_path / "cluster"
-        result = _cli(str(manifest), "-o", str(out), "--engine", "ray", "--ray-address", f"127.0.0.1:{port}")
+        result = _cli(str(manifest), "-o", str(out), "--ray-address", f"127.0.0.1:{port}", env_extra=auth)  # one option
         assert result.returncode == 1, result.stderr
         assert "[5/5]" in result.stderr  # plain progress lines, as with the local engine
+        assert _summary(out)["engine"] == "ray"
         assert _strip(_summary(out)) == _strip(_summary(local))
         assert _reports(out) == _reports(local)
     finally:

@@ -401,3 +401,23 @@ def test_setup_without_java_or_maven_says_so_in_one_line(tmp_path, missing):
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("note: ")
     assert ("Java not found" if missing == "java" else "Maven (mvn) not found") in proc.stderr
     assert not (tmp_path / "root").exists()
+
+
+@pytest.mark.skipif(not (shutil.which("java") and shutil.which("mvn")), reason="needs Java and Maven")
+def test_setup_installs_into_a_relative_folder(tmp_path):
+    # The Makefile passes a relative root (.venv/languagetool); Maven resolves a relative
+    # output folder against its POM's folder, so the installer must hand it an absolute one.
+    # Maven's local repository is warm here (the set-up ran), so nothing is downloaded again.
+    from mtcheck.detect.languagetool.install import VERSION
+    from mtcheck.detect.languagetool.server import Install
+
+    proc = subprocess.run([sys.executable, "-m", "mtcheck.detect.languagetool.install", "rel/lt"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=1200, check=False)  # fmt: skip
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    home = tmp_path / "rel" / "lt" / f"LanguageTool-{VERSION}"
+    assert proc.stdout.startswith(f"LanguageTool {VERSION} installed in {home}")
+    assert Install(home, VERSION, "maven").problem() is None
+    assert sorted(p.name for p in home.parent.iterdir()) == [home.name]  # no leftovers
+    again = subprocess.run([sys.executable, "-m", "mtcheck.detect.languagetool.install", "rel/lt"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert again.returncode == 0 and "already installed" in again.stdout

@@ -86,13 +86,14 @@ def run_batch(
 
     ``out_dir`` is a folder or an fsspec URL. ``engine`` is ``local`` (default: this
     process, or ``jobs`` worker processes) or ``ray`` (a local Ray runtime, or the cluster
-    at ``ray_address``); both default to the settings' ``engine`` / ``ray_address``.
+    at ``ray_address``, which implies ``ray``); both default to the settings' ``engine`` /
+    ``ray_address``.
     ``progress`` is called as ``progress(done, total, entry)`` after each pair (and once
     with ``entry=None`` at the start). Exit code: 0 every pair passed, 1 any pair failed
     the gate or could not be checked (an error entry).
     """
-    engine = engine or getattr(settings, "engine", None) or "local"
-    ray_address = ray_address or getattr(settings, "ray_address", None)
+    ray_address = ray_address or settings.ray_address
+    engine = engine or ("ray" if ray_address else settings.engine) or "local"
     if engine not in ENGINES:
         raise BatchInputError(f"--engine {engine}: choose one of {', '.join(ENGINES)}")
     out = open_output(out_dir)

@@ -55,7 +55,7 @@ def batch(
     html: bool = typer.Option(False, "--html", help="Also write a self-contained HTML report per pair."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Workers: local engine, worker processes (default 1, in-process; threads are split between them); Ray, tasks at once (default: the cluster's CPUs)."),
     engine: Optional[str] = typer.Option(None, "--engine", metavar="local|ray", help="What runs the checks: local (default) or ray (a local Ray runtime, or the cluster of --ray-address). Config key: engine."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS", help="Join this running Ray cluster (HOST:PORT of `ray start --head`) instead of starting a local runtime. Config key: ray-address."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS", help="Run on this running Ray cluster (HOST:PORT of `ray start --head`; implies --engine ray). Config key: ray-address."),
     chunk_size: int = typer.Option(8, "--chunk-size", min=1, metavar="N", help="Pairs per task; their sentences go through the encoder together."),
     force: bool = typer.Option(False, "--force", help="Re-check pairs already reported in DIR."),
     aligned: bool = typer.Option(False, "--aligned", help="Every pair is line-aligned (line i translates line i)."),
@@ -100,8 +100,10 @@ def batch(
         )
         if settings.engine not in ("local", "ray"):
             raise fail(f"--engine {settings.engine}: choose local or ray")
-        if settings.ray_address and settings.engine != "ray":
-            raise fail("--ray-address needs --engine ray")
+        if settings.ray_address:  # an address means Ray: one option points a run at a cluster
+            if engine == "local":
+                raise fail("--ray-address joins a Ray cluster: drop --engine local")
+            settings.engine = "ray"
         _preflight(settings)
         with _progress(quiet) as progress:
             result = run_batch(

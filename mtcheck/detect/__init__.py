@@ -24,6 +24,7 @@ RULE_MODULES: tuple[str, ...] = (
     "mtcheck.detect.rules.support",
     "mtcheck.detect.rules.omission",
     "mtcheck.detect.rules.glossary",
+    "mtcheck.detect.rules.tagged",
 )
 
 

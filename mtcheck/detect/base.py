@@ -106,6 +106,8 @@ class Rule:
     severity: ClassVar[str] = "minor"
     #: Whether the rule runs without being selected explicitly.
     default_enabled: ClassVar[bool] = True
+    #: Reads the error tagger (ctx.tagger()): the encoder keeps its layers from the start.
+    reads_tagger: ClassVar[bool] = False
     #: Run after the other rules, with their findings in ``ctx.findings``.
     runs_last: ClassVar[bool] = False
     #: "stable", "preview" or "deprecated".

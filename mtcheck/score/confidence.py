@@ -83,13 +83,18 @@ def tagger_probability(ctx: "CheckContext", finding: Finding) -> float | None:
     """
     if finding.side != "candidate" or not hasattr(ctx, "tagger"):
         return None
-    from mtcheck.detect.tagger import span_probability
+    from mtcheck.detect.tagger import WEIGHTS, span_probability
 
+    if not WEIGHTS.exists():  # tagger code without its weights yet: calibrate without it
+        return None
     return span_probability(ctx, finding.start, finding.end)
 
 
-def features(finding: Finding, ctx: "CheckContext") -> dict[str, float]:
-    """The numbers the calibrator reads for one finding (missing ones are left out)."""
+def features(finding: Finding, ctx: "CheckContext", with_tagger: bool = True) -> dict[str, float]:
+    """The numbers the calibrator reads for one finding (missing ones are left out).
+
+    ``with_tagger=False`` leaves the tagger's probability out (and does not run it).
+    """
     span_words = WORD.findall(finding.text)
     out: dict[str, float] = {
         "log_words": math.log1p(len(span_words)),
@@ -109,7 +114,7 @@ def features(finding: Finding, ctx: "CheckContext") -> dict[str, float]:
     for name, value in finding.measures.items():
         if isinstance(value, (int, float)) and math.isfinite(value):
             out[f"m_{name}"] = float(value)
-    p = tagger_probability(ctx, finding)
+    p = tagger_probability(ctx, finding) if with_tagger else None
     if p is not None:
         out["tagger"] = p
     return out
@@ -121,6 +126,8 @@ class Calibrator:
     def __init__(self, params: dict[str, Any]):
         self.params = params
         self.models: dict[str, dict[str, Any]] = params["models"]
+        #: Whether any model reads the tagger's probability (else it is not computed).
+        self.uses_tagger = any("tagger" in m["features"] for m in self.models.values())
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Calibrator":
@@ -143,7 +150,10 @@ class Calibrator:
 
     def assign(self, findings: list[Finding], ctx: "CheckContext") -> list[Finding]:
         """The findings with ``confidence`` filled in (rounded to 3 decimals)."""
-        return [replace(f, confidence=round(self.probability(f, features(f, ctx)), 3)) for f in findings]
+        return [
+            replace(f, confidence=round(self.probability(f, features(f, ctx, self.uses_tagger)), 3))
+            for f in findings
+        ]
 
 
 @lru_cache(maxsize=4)

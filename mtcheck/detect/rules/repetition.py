@@ -124,6 +124,10 @@ class _Topics:
         """The noun phrase names what the article is about, so re-mentions are normal:
         it occurs ``min_count`` times or more in the candidate, twice or more in the whole
         reference, or in the candidate's first sentence (the title or lead)."""
+        # "of chip manufacturing equipment": a leading preposition or conjunction before a
+        # noun phrase of two words or more ("in Istanbul" stays a possible duplicate).
+        while len(phrase) > 2 and is_function_word(phrase[0].text) and phrase[0].lower not in _DETERMINERS:
+            phrase = phrase[1:]
         if not _noun_phrase(phrase):
             return False
         words = phrase[1:] if phrase[0].lower in _DETERMINERS else phrase

@@ -34,6 +34,9 @@ WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 #: set so that flagged runs overlap a human-annotated error >= 30% of the time
 #: (`python bench/detectors.py real`; see the README).
 DEFAULT_THRESHOLD = 0.35
+#: Runs whose every word the error tagger scores below this are not reported (README,
+#: "Learned error tagger": chosen on held-out talks).
+TAGGER_FLOOR = 0.3
 
 
 @lru_cache(maxsize=1)
@@ -240,7 +243,9 @@ class UnsupportedWord(Rule):
     ``threshold`` (default 0.35): flag words whose support (cosine, 0-1) is below it;
     lower it for fewer, surer findings (see the precision-recall curve in the README).
     ``bridge`` (default 1): weak words separated by at most this many function words are
-    reported as one run. Only aligned pairs of parallel documents are checked: the aligned
+    reported as one run. ``min_tagger_probability`` (default 0.3): a run
+    the learned error tagger (MT121/MT221) reads as fluent and supported, every word's
+    error probability below this, is a paraphrase and not reported; 0 turns this off. Only aligned pairs of parallel documents are checked: the aligned
     sentences of two outlets' different stories are paraphrases, where unsupported words
     are expected. Needs the embedding model.
     """
@@ -249,7 +254,8 @@ class UnsupportedWord(Rule):
     name = "unsupported-word"
     category = "Accuracy/Mistranslation"
     severity = "minor"
-    defaults = {"threshold": DEFAULT_THRESHOLD, "bridge": 1}
+    reads_tagger = True
+    defaults = {"threshold": DEFAULT_THRESHOLD, "bridge": 1, "min_tagger_probability": TAGGER_FLOOR}
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         if ctx.encoder is None or not ctx.parallel.is_parallel:
@@ -260,12 +266,19 @@ class UnsupportedWord(Rule):
         threshold = float(self.option(ctx, "threshold"))
         bridge = int(self.option(ctx, "bridge"))
         allowed = {t.lower() for t in ctx.allowed_terms}
+        floor = float(self.option(ctx, "min_tagger_probability"))
         scored = word_support(ctx.encoder, [p[1] for p in pairs], [p[2] for p in pairs])
         for (_bead, _ref, _cand, _r0, c0), words in zip(pairs, scored):
             words = [w for w in words if w.text.lower() not in allowed]
             for run in weak_runs(words, threshold, bridge):
                 start, end = c0 + run[0].start, c0 + run[-1].end
                 low = min(w.score for w in run)
+                if floor > 0:
+                    from mtcheck.detect.tagger import span_probability
+
+                    p = span_probability(ctx, start, end)
+                    if p is not None and p < floor:
+                        continue  # the tagger reads it as a fluent, supported paraphrase
                 what = "word" if len(run) == 1 else "words"
                 yield self.finding(
                     ctx,
