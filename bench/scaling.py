@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed import LAST_CPU, run_sampled  # noqa: E402
+from speed import LAST_CPU, run_sampled
 
 MTCHECK = [sys.executable, "-m", "mtcheck"]
 

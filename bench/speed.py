@@ -281,7 +281,7 @@ class Table:
 
     def print(self) -> None:
         widths = [max(len(r[k]) for r in [("figure", "measured", "target", "verdict"), *self.rows]) for k in range(4)]
-        line = "| " + " | ".join("{:%d}" % w for w in widths) + " |"
+        line = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
         print()
         print(line.format("figure", "measured", "target", "verdict"))
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
