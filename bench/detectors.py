@@ -69,8 +69,10 @@ class CachingEncoder(Encoder):
 
     def prefetch(self, texts) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self._tok))
-        for t, e in zip(todo, super().token_embeddings(todo)):
-            self._tok[t] = e
+        for i in range(0, len(todo), 1000):  # chunks: the Encoder's own memo is bounded
+            chunk = todo[i : i + 1000]
+            for t, e in zip(chunk, super().token_embeddings(chunk)):
+                self._tok[t] = e
 
     def token_embeddings(self, texts):
         self.prefetch(texts)
@@ -183,10 +185,6 @@ def real(args) -> None:
     docs = [r for r in mt if r["system"] in systems]
     rules = select_rules(["ALL"])
     encoder = CachingEncoder()
-    if any(r.reads_tagger for r in rules):  # the tagger's layers from the same forward pass
-        from mtcheck.detect.tagger import model as tagger_model
-
-        encoder.want_layers(tagger_model().layers)
     print(f"## Real MT: MQM TED zh-en, {len(systems)} systems x {len({d['doc'] for d in docs})} talks "
           f"= {len(docs)} documents, {sum(len(d['segments']) for d in docs)} segments; reference refB")
     print(f"systems: {', '.join(systems)}\n")

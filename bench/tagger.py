@@ -240,7 +240,8 @@ def fixture(args) -> None:
     fine = [g for g in gold if not g["error"]]
     rep = run_check(str(FIXTURES / "kurdistan24-istanbul-talks.clean.txt"),
                     str(FIXTURES / "istanbul-talks.garbled-mt.txt"),
-                    Settings(grammar=args.grammar, select=args.select or []))
+                    Settings(grammar=args.grammar, select=args.select or [],
+                             **({} if args.min_confidence is None else {"min_confidence": args.min_confidence})))
     cand = [f for f in rep.findings if f.side == "candidate" and not f.suppressed]
 
     def over(f, g):
@@ -252,6 +253,8 @@ def fixture(args) -> None:
     by_code = Counter(f.code for f in cand)
     ok_code = Counter(f.code for f in correct)
     sel = ",".join(args.select) if args.select else "default rules"
+    if args.min_confidence is not None:
+        sel += f", min confidence {args.min_confidence}"
     print(f"\n### Fixture pair vs the editor's gold ({len(errors)} errors, {len(fine)} marked non-errors; "
           f"{sel}, LanguageTool {'on' if args.grammar else 'off'})\n")
     print(f"candidate findings {len(cand)}: precision {len(correct) / max(1, len(cand)):.2f}, "
@@ -289,6 +292,7 @@ def main(argv=None) -> None:
     x = sub.add_parser("fixture")
     x.add_argument("--grammar", action="store_true", help="with LanguageTool (needs Java)")
     x.add_argument("--select", nargs="*")
+    x.add_argument("--min-confidence", type=float, help="default: the product's default")
     x.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     {"heldout": heldout, "false-alarms": false_alarms, "mt205": mt205, "cost": cost, "fixture": fixture}[args.part](args)

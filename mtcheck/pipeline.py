@@ -58,9 +58,10 @@ def check_documents(
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
     if any(r.reads_tagger for r in rules):  # one forward pass serves alignment and tagger
-        from mtcheck.detect.tagger import model as tagger_model
+        from mtcheck.detect.tagger import model as tagger_model, serves
 
-        encoder.want_layers(tagger_model().layers)
+        if serves(encoder):
+            encoder.want_layers(tagger_model().layers)
     if settings.require_grammar:  # fail early too, before the model loads
         from mtcheck.detect.languagetool import preflight
 

@@ -97,7 +97,7 @@ def test_sigkill_at_random_points_then_resume_loses_and_repeats_nothing(tmp_path
 
 
 def test_a_second_run_on_the_same_folder_is_refused_with_one_line(tmp_path):
-    src, out = _pairs(tmp_path / "in", 4), tmp_path / "out"
+    src, out = _pairs(tmp_path / "in", 10), tmp_path / "out"  # enough work to still hold the lock
     first = _popen(str(src), "-o", str(out))
     try:
         for line in first.stderr:  # the lock is taken before the first progress line
@@ -112,7 +112,7 @@ def test_a_second_run_on_the_same_folder_is_refused_with_one_line(tmp_path):
         _, err = first.communicate(timeout=300)
     assert first.returncode == 1 or first.returncode == 0, err
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["complete"] and [e["id"] for e in summary["pairs"]] == ["p00", "p01", "p02", "p03"]
+    assert summary["complete"] and [e["id"] for e in summary["pairs"]] == [f"p{i:02d}" for i in range(10)]
     # The lock dies with its holder: a run after a SIGKILLed one is not refused.
     killed = _popen(str(src), "-o", str(out), "--force")
     for line in killed.stderr:
@@ -217,3 +217,18 @@ def test_unknown_url_scheme_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(src), "-o", "nosuchscheme://x/y", "--no-grammar"])
     assert result.exit_code == 2 and "nosuchscheme://x/y" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_pairs_folder_linked_out_of_out_dir_is_never_written_through(tmp_path):
+    rows = [{"id": "a", "reference_text": REF, "candidate_text": MT}]
+    manifest = _write(tmp_path / "m.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    os.symlink(elsewhere, out / "pairs")
+    summary = run_batch(open_input(str(manifest)), Settings(grammar=False), out).summary
+    entry = summary["pairs"][0]
+    assert entry["status"] == "error" and "leaves the output folder" in entry["error"]
+    assert list(elsewhere.iterdir()) == []
+    assert summary["exit_code"] == 1

@@ -121,6 +121,22 @@ def test_ray_resume_skips_reported_pairs(tmp_path, ray_runtime):
     assert [e["id"] for e in summary["pairs"]].count("new") == 1
 
 
+def test_ray_writes_to_an_fsspec_store_through_the_driver(tmp_path, ray_runtime):
+    """memory:// lives in this process only: it works because the workers write nothing."""
+    import fsspec
+
+    manifest = _manifest(tmp_path / "m.jsonl")
+    root = f"/mtcheck-ray-{os.getpid()}"
+    run_batch(open_input(str(manifest)), Settings(grammar=False), f"memory://{root}", engine="ray", html=True)
+    fs = fsspec.filesystem("memory")
+    summary = json.loads(fs.cat_file(f"{root}/summary.json"))
+    assert summary["engine"] == "ray" and summary["counts"]["checked"] == 5
+    names = [p.rsplit("/", 1)[1] for p in fs.find(f"{root}/pairs")]
+    assert len(names) == 8 and {"same.json", "same.html", "rates.json", "talks.html"} <= set(names)
+    assert json.loads(fs.cat_file(f"{root}/pairs/same.json"))["schema"] == "mtcheck.report/1"
+    fs.rm(root, recursive=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

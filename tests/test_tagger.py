@@ -157,3 +157,13 @@ def test_a_check_does_not_import_torch(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["tagged", "no-torch"], out.stdout
+
+
+def test_mt205_leaves_a_paraphrase_the_tagger_reads_as_fluent(encoder):
+    from mtcheck.detect.rules.support import UnsupportedWord
+
+    pair = ("We are talking about an object you could crush down to half the area of Manhattan.",
+            "What we are discussing is an object compressed to half the size of Manhattan.")
+    off = context_from_texts(*pair, encoder=encoder, options={"MT205": {"min_tagger_probability": 0.0}})
+    assert [f.text for f in UnsupportedWord().check(off)] == ["compressed"]
+    assert list(UnsupportedWord().check(context_from_texts(*pair, encoder=encoder))) == []

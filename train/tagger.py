@@ -8,8 +8,9 @@ Data: WMT21 TED zh-en MQM (Freitag et al. 2021, google/wmt-mqm-human-evaluation,
 Apache-2.0): 15 "systems" (13 MT + the two human translations) x 5 talks. Each MT
 segment is a candidate with refB as its reference; the human translation refA ("ref")
 is a candidate against refB too. refB as a candidate is kept out of training: the bench
-checks it against refA for false alarms. A word is labelled 1 when it overlaps a target-side error span of any rater, any category (the bench counts a
-finding correct on the same terms).
+checks it against refA for false alarms. A word is labelled 1 when it overlaps a
+target-side error span of any rater, any category (the bench counts a finding correct on
+the same terms).
 
 Features (:mod:`mtcheck.detect.tagger.features`): frozen all-MiniLM-L6-v2 hidden states
 computed with HF transformers (``output_hidden_states=True``) from the model directory
@@ -20,10 +21,11 @@ tagger also serves unaligned sentences.
 Model: one-hidden-layer MLP (scikit-learn ``MLPClassifier``, 32 ReLU units, adam, L2
 1.0, early stopping, fixed seed) on standardised features, each fit on a fixed random 60%
 of its training segments (the 13 systems translate the same source segments; the share
-keeps a fit within a few minutes on a shared 2-core machine). Evaluation: leave-one-talk-out over the 5 talks (never split by segment):
-word precision/recall against the random baseline, Fluency/Grammar+Spelling span recall.
-The middle layer is chosen by the same cross-validation. Then one fit on all talks is
-exported to ``mtcheck/detect/tagger/tagger.npz`` with its SHA-256 in ``tagger.sha256``.
+keeps a fit within a few minutes on a shared 2-core machine). Evaluation:
+leave-one-talk-out over the 5 talks (never split by segment): word precision against the
+random baseline, Fluency/Grammar+Spelling span recall; the held-out predictions go to
+``/tmp/tagger-cv.npy``. The middle layer (2, 3 or 4) is chosen first by average precision
+on one held-out talk (talk.2, half the share). Then one fit on all talks is exported to ``mtcheck/detect/tagger/tagger.npz`` with its SHA-256 in ``tagger.sha256``.
 """
 
 from __future__ import annotations

@@ -33,8 +33,11 @@ WEIGHTS = HERE / "tagger.npz"
 CHECKSUM = HERE / "tagger.sha256"
 
 
-class TaggerError(RuntimeError):
-    """The shipped tagger weights are missing or do not match their checksum."""
+from mtcheck.detect.base import RuleError  # noqa: E402 - light (types only)
+
+
+class TaggerError(RuleError):
+    """The shipped tagger weights are missing or do not match their checksum (one line, exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,18 @@ def _tag_all(texts, refs, states, m):
     return out
 
 
+def serves(encoder: "Encoder") -> bool:
+    """Whether the tagger can read this encoder's states (the bundled model only)."""
+    return getattr(encoder, "model_arg", None) is None
+
+
 def tag_context(ctx: "CheckContext") -> list[SentenceTags]:
-    """Tags of every candidate sentence of a check (aligned ones read their reference)."""
-    if ctx.encoder is None:
+    """Tags of every candidate sentence of a check (aligned ones read their reference).
+
+    Empty without an encoder, or with a ``--model`` other than the bundled one: the
+    tagger was trained on all-MiniLM-L6-v2's states and reads no other model's.
+    """
+    if ctx.encoder is None or not serves(ctx.encoder):
         return []
     ref_of: dict[int, str] = {}
     for bead in ctx.beads:
