@@ -270,3 +270,16 @@ def test_hot_path_never_imports_torch(tmp_path):
             "print(e.backend, 'torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["onnx", "False", "False"]
+
+
+def test_memo_bounds_smaller_than_one_call():
+    """A long document's tokens outgrow the bounded memos within one call: every text
+    still gets its token embeddings and states (a 64k-word check once got None)."""
+    enc = Encoder()
+    enc._tok_memo.max_bytes = enc._state_memo.max_bytes = 1  # keeps nothing
+    texts = TEXTS[:5]
+    embs = enc.token_embeddings(texts)
+    states = enc.token_states(texts, (0, 6))
+    assert all(e is not None and len(e.tokens) for e in embs)
+    assert [s.tokens for s in states] == [e.tokens for e in embs]
+    assert all(s.layers.shape == (2, len(s.tokens), 384) for s in states)

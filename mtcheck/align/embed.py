@@ -335,17 +335,25 @@ class Encoder:
         )
         return np.asarray(vecs, dtype=np.float32)
 
-    def _onnx_forward(self, texts: list[str], layers: tuple[int, ...] = ()) -> np.ndarray:
-        """One ONNX pass over ``texts``; memoises their token embeddings and layer states."""
+    def _onnx_forward(self, texts: list[str], layers: tuple[int, ...] = (), out: dict | None = None) -> np.ndarray:
+        """One ONNX pass over ``texts``; memoises their token embeddings and layer states.
+
+        With ``out``, also fills it with ``text -> (TokenEmbeddings, (layers, states))`` for
+        this call: the bounded memos may already have dropped some of a long document's.
+        """
         keep = tuple(sorted(set(self.keep_layers) | set(layers)))
         vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             tokens = [encoding.tokens[k] for k in idx]
             offsets = [tuple(encoding.offsets[k]) for k in idx]
-            self._tok_memo.put(text, TokenEmbeddings(tokens, offsets, _normalised(last[idx])))
-            if keep:
-                self._state_memo.put(text, (keep, states[:, idx]))
+            emb = TokenEmbeddings(tokens, offsets, _normalised(last[idx]))
+            self._tok_memo.put(text, emb)
+            held = (keep, states[:, idx]) if keep else None
+            if held is not None:
+                self._state_memo.put(text, held)
+            if out is not None:
+                out[text] = (emb, held)
         return vecs
 
     # ------------------------------------------------------------------ tokens
@@ -359,9 +367,10 @@ class Encoder:
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
             if self.backend != "sentence-transformers":
-                self._onnx_forward(todo)
+                fresh: dict = {}
+                self._onnx_forward(todo, out=fresh)
                 for t in todo:
-                    found[t] = self._tok_memo.get(t)
+                    found[t] = fresh[t][0]
             else:
                 for t, states in zip(todo, self._torch_states(todo, (-1,))):
                     e = TokenEmbeddings(states.tokens, states.offsets, _normalised(states.layers[0]))
@@ -387,27 +396,16 @@ class Encoder:
                 todo.append(t)
         if todo:
             if self.backend != "sentence-transformers":
-                self._onnx_forward(todo, layers)
+                fresh = {}
+                self._onnx_forward(todo, layers, out=fresh)
                 for t in todo:
-                    have, states = self._state_memo.get(t) or (None, None)
-                    emb = self._tok_memo.get(t)
-                    if states is None:  # evicted at once (a huge text): this call only
-                        found.update(zip(todo, self._onnx_states(todo, layers)))
-                        break
+                    emb, held = fresh[t]
+                    have, states = held or ((), np.zeros((0, len(emb.tokens), emb.vectors.shape[-1]), np.float32))
                     rows = [have.index(k) for k in layers]
                     found[t] = TokenStates(emb.tokens, emb.offsets, np.ascontiguousarray(states[rows]))
             else:
                 found.update(zip(todo, self._torch_states(todo, layers)))
         return [found[t] for t in texts]
-
-    def _onnx_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
-        _, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=layers)
-        out = []
-        for encoding, _last, states in per_text:
-            idx = _keep(encoding)
-            out.append(TokenStates([encoding.tokens[k] for k in idx],
-                                   [tuple(encoding.offsets[k]) for k in idx], states[:, idx]))
-        return out
 
     def _torch_states(self, texts: list[str], layers: tuple[int, ...]) -> list[TokenStates]:
         """token_states with sentence-transformers' own transformer (the fallback)."""
