@@ -112,7 +112,7 @@ def test_garbled_fixture_gets_real_matches_with_exact_offsets(languagetool, tmp_
     findings, backend = check_grammar(ctx, settings(tmp_path, languagetool.url))
     assert backend.status == "used" and backend.version == languagetool.install.version, backend
     assert backend.mode == "url" and backend.seconds is not None
-    assert len(findings) >= 3
+    assert findings  # by default only the non-word: its one-off names are left to MT402/MT401
     assert_exact(findings, text)
     spelling = [f for f in findings if f.rule == "MORFOLOGIK_RULE_EN_US"]
     assert spelling and all(f.category == "Fluency/Spelling" for f in spelling)
@@ -129,7 +129,10 @@ def test_garbled_fixture_gets_real_matches_with_exact_offsets(languagetool, tmp_
 
 
 def test_names_spelled_consistently_are_not_misspellings(languagetool, tmp_path):
-    text = "He recieved a letter from Qarzhanov on Monday. Qarzhanov said Umerov would go home yesterday.\n"
+    text = (
+        "He recieved a letter from Qarzhanov on Monday. Qarzhanov said Umerov would go home yesterday.\n"
+        "Teh envoy met Sybiha near Pokrovsk.\n"
+    )
     ctx = context(text, reference="Defence minister Umerov led the delegation.\n")
     findings, backend = check_grammar(ctx, settings(tmp_path, languagetool.url))
     assert backend.status == "used", backend.reason
@@ -138,6 +141,8 @@ def test_names_spelled_consistently_are_not_misspellings(languagetool, tmp_path)
     assert "recieved" in texts  # a real misspelling
     assert "Qarzhanov" not in texts  # twice, one spelling
     assert "Umerov" not in texts  # in the reference
+    assert "Teh" in texts  # capitalised at the start of a sentence: still a misspelling
+    assert not texts & {"Sybiha", "Pokrovsk"}  # names inside a sentence, used once
     raw = post_check(languagetool.url, text, "en-US", {}, 120)["matches"]
     assert sum(m["rule"]["id"] == "MORFOLOGIK_RULE_EN_US" for m in raw) >= 4  # LanguageTool flags all three
 
@@ -201,7 +206,11 @@ def test_cli_json_and_html_say_how_languagetool_was_used(languagetool, tmp_path,
     import jsonschema
 
     out, html = tmp_path / "r.json", tmp_path / "r.html"
-    proc = cli("check", str(REF), str(CAND), "--languagetool-url", languagetool.url, "--json", str(out),
+    # the garbled fixture plus one sentence with a misspelling only LanguageTool reports
+    # (on the fixture alone its one finding, "biggestists", is MT111's)
+    cand_path = tmp_path / "cand.txt"
+    cand_path.write_text(CAND.read_text(encoding="utf-8") + "The delegation recieved the letter on Friday.\n", encoding="utf-8")
+    proc = cli("check", str(REF), str(cand_path), "--languagetool-url", languagetool.url, "--json", str(out),
                "--html", str(html), "-q")  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(out.read_text())
@@ -209,9 +218,9 @@ def test_cli_json_and_html_say_how_languagetool_was_used(languagetool, tmp_path,
     lt = report["backends"]["languagetool"]
     assert lt["status"] == "used" and lt["mode"] == "url" and lt["version"] == languagetool.install.version
     assert lt["seconds"] > 0
-    cand = CAND.read_text(encoding="utf-8")
+    cand = cand_path.read_text(encoding="utf-8")
     lt_findings = [f for f in report["findings"] if f["source"] == "languagetool"]
-    assert lt_findings and all(cand[f["start"] : f["end"]] == f["text"] for f in lt_findings)
+    assert "recieved" in {f["text"] for f in lt_findings} and all(cand[f["start"] : f["end"]] == f["text"] for f in lt_findings)
     assert any(f["source"] != "languagetool" for f in report["findings"])
     page = html.read_text(encoding="utf-8")
     assert f"LanguageTool {languagetool.install.version}" in page

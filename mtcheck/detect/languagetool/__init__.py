@@ -17,9 +17,10 @@ Findings
 
 Dropped on purpose
     Spelling matches (category TYPOS / issue type misspelling) on a word that occurs in
-    the reference, on an allowed term, or on a capitalised name used at least twice in
-    the candidate and always spelled the same way: the built-in rules judge names
-    against the reference and for consistency. :func:`merge_grammar` drops a LanguageTool
+    the reference, on an allowed term, on a capitalised name used at least twice in
+    the candidate and always spelled the same way, or on a capitalised word inside a
+    sentence (a name: Pokrovsk, Sybiha, which a dictionary cannot know): the built-in
+    rules judge names against the reference and for consistency. :func:`merge_grammar` drops a LanguageTool
     finding that flags the same span as a built-in finding (a non-word, a duplicated
     word): the built-in one stays. See :func:`merge_grammar` for "same span".
 
@@ -339,7 +340,14 @@ class _Words:
             return False
         if word.casefold() in self.allowed or self.in_reference(word):
             return True
-        return word[0].isupper() and self.spelled_one_way(word)
+        return word[0].isupper() and (self.spelled_one_way(word) or not self.sentence_initial(match.finding))
+
+    def sentence_initial(self, finding: Finding) -> bool:
+        """Whether the finding starts its sentence (where a capital says nothing about a name)."""
+        sentences = self.ctx.candidate.sentences
+        if 0 <= finding.sentence < len(sentences):
+            return _WORD.search(sentences[finding.sentence].text[: finding.start - sentences[finding.sentence].start]) is None
+        return True
 
 
 def _whole_word(word: str, flags: int = 0) -> re.Pattern:
