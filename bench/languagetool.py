@@ -47,7 +47,7 @@ from mtcheck.detect.base import CheckContext
 from mtcheck.detect.languagetool import grammar_matches
 from mtcheck.detect.languagetool.server import LocalServer, find_install
 from mtcheck.settings import Settings
-from mtcheck.types import Document, Parallel
+from mtcheck.types import Document
 
 
 def line_document(name: str, lines: list[str]) -> tuple[Document, list[int]]:
@@ -68,7 +68,10 @@ def line_document(name: str, lines: list[str]) -> tuple[Document, list[int]]:
 def lt_findings(ref_lines, cand_lines, settings) -> tuple[list, list[int], object]:
     ref, _ = line_document("ref", ref_lines)
     cand, starts = line_document("cand", cand_lines)
-    ctx = CheckContext(reference=ref, candidate=cand, beads=[], parallel=Parallel(True, 1.0, 1.0))
+    from mtcheck.align.aligner import align_lines
+
+    beads, parallel = align_lines(ref, cand, None)  # as `mtcheck check --aligned` pairs them
+    ctx = CheckContext(reference=ref, candidate=cand, beads=beads, parallel=parallel)
     matches, backend = grammar_matches(ctx, settings)
     if backend.status != "used":
         raise SystemExit(f"LanguageTool not used: {backend.reason}")

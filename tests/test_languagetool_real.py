@@ -30,7 +30,7 @@ from mtcheck.detect.languagetool.client import post_check
 from mtcheck.detect.languagetool.server import MANIFEST, Install
 from mtcheck.segment import segment
 from mtcheck.settings import Settings
-from mtcheck.types import Document, Parallel
+from mtcheck.types import Bead, Document, Parallel
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "languagetool"
@@ -145,6 +145,16 @@ def test_names_spelled_consistently_are_not_misspellings(languagetool, tmp_path)
     assert not texts & {"Sybiha", "Pokrovsk"}  # names inside a sentence, used once
     raw = post_check(languagetool.url, text, "en-US", {}, 120)["matches"]
     assert sum(m["rule"]["id"] == "MORFOLOGIK_RULE_EN_US" for m in raw) >= 4  # LanguageTool flags all three
+
+
+def test_a_name_the_aligned_reference_lacks_stays_flagged(languagetool, tmp_path):
+    # The same one-off names as above, but in a sentence aligned with a reference sentence
+    # that lacks them: there a dictionary's doubt is evidence (a mistransliterated name).
+    ctx = context("The envoy met Sybiha near Pokrovsk.\n", reference="The envoy met the minister near the town.\n")
+    ctx.beads = [Bead(reference=(0,), candidate=(0,), similarity=0.8)]
+    findings, backend = check_grammar(ctx, settings(tmp_path, languagetool.url))
+    assert backend.status == "used", backend.reason
+    assert {"Sybiha", "Pokrovsk"} & {f.text for f in findings}
 
 
 def test_astral_characters_offsets_are_exact(languagetool, tmp_path):
