@@ -78,12 +78,12 @@ class CachingEncoder(Encoder):
         self.prefetch(texts)
         return [self._tok[t] for t in texts]
 
-    def encode(self, texts):
+    def encode(self, texts, states=True):
         import numpy as np
 
         todo = list(dict.fromkeys(t for t in texts if t not in self._sent))
         if todo:
-            for t, v in zip(todo, super().encode(todo)):
+            for t, v in zip(todo, super().encode(todo, states)):
                 self._sent[t] = v
         return np.stack([self._sent[t] for t in texts]) if texts else super().encode([])
 

@@ -283,3 +283,16 @@ def test_memo_bounds_smaller_than_one_call():
     assert all(e is not None and len(e.tokens) for e in embs)
     assert [s.tokens for s in states] == [e.tokens for e in embs]
     assert all(s.layers.shape == (2, len(s.tokens), 384) for s in states)
+
+
+def test_layer_states_kept_only_for_texts_that_may_be_read():
+    # The aligner's joins of two sentences are encoded with states=False: their layer
+    # states would only fill the bounded memo (in a batch worker, 256 MB of them).
+    enc = Encoder(layers=(3, 6))
+    enc.encode(["The talks began in Istanbul."])
+    enc.encode(["Putin did not come. Zelensky did."], states=False)
+    assert enc._state_memo.get("The talks began in Istanbul.") is not None
+    assert enc._state_memo.get("Putin did not come. Zelensky did.") is None
+    # asked for later all the same, they are computed then, exactly
+    (late,) = enc.token_states(["Putin did not come. Zelensky did."], layers=(3, 6))
+    assert late.layers.shape[0] == 2 and late.layers.shape[1] == len(late.tokens)

@@ -470,7 +470,8 @@ class _Piece:
         ref_joins = np.flatnonzero(need_21 & ~self.have_21)
         cand_joins = np.flatnonzero(need_12 & ~self.have_12)
         if len(ref_joins) or len(cand_joins):
-            vecs = self.encoder.encode(_pair_texts(self.rs, ref_joins) + _pair_texts(self.cs, cand_joins))
+            joins = _pair_texts(self.rs, ref_joins) + _pair_texts(self.cs, cand_joins)
+            vecs = self.encoder.encode(joins, states=False)  # no rule reads a join's layer states
             self.sim_21[ref_joins] = vecs[: len(ref_joins)] @ self.c1.T
             self.sim_12[:, cand_joins] = self.r1 @ vecs[len(ref_joins) :].T
             self.have_21[ref_joins], self.have_12[cand_joins] = True, True

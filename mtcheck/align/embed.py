@@ -270,8 +270,12 @@ class Encoder:
         return self._cache
 
     # ------------------------------------------------------------------ sentences
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text."""
+    def encode(self, texts: list[str], states: bool = True) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text.
+
+        ``states=False`` for texts nobody will ask the layer states of (the aligner's
+        joins of two adjacent sentences): their states are not kept in the bounded memo.
+        """
         import numpy as np
 
         if not texts:
@@ -294,7 +298,7 @@ class Encoder:
             self._remember(cached)
             todo = [t for t in todo if t not in cached]
         if todo:
-            fresh = dict(zip(todo, self._encode_uncached(todo)))
+            fresh = dict(zip(todo, self._encode_uncached(todo, states)))
             self.stats["encoded"] += len(todo)
             found.update(fresh)
             self._remember(fresh)
@@ -321,11 +325,11 @@ class Encoder:
         while len(self._memo) > MEMO_SENTENCES:
             self._memo.popitem(last=False)
 
-    def _encode_uncached(self, texts: list[str]) -> np.ndarray:
+    def _encode_uncached(self, texts: list[str], states: bool = True) -> np.ndarray:
         import numpy as np
 
         if self.backend != "sentence-transformers":
-            return self._onnx_forward(texts)
+            return self._onnx_forward(texts, keep_states=states)
         vecs = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -335,13 +339,15 @@ class Encoder:
         )
         return np.asarray(vecs, dtype=np.float32)
 
-    def _onnx_forward(self, texts: list[str], layers: tuple[int, ...] = (), out: dict | None = None) -> np.ndarray:
+    def _onnx_forward(
+        self, texts: list[str], layers: tuple[int, ...] = (), out: dict | None = None, keep_states: bool = True
+    ) -> np.ndarray:
         """One ONNX pass over ``texts``; memoises their token embeddings and layer states.
 
         With ``out``, also fills it with ``text -> (TokenEmbeddings, (layers, states))`` for
         this call: the bounded memos may already have dropped some of a long document's.
         """
-        keep = tuple(sorted(set(self.keep_layers) | set(layers)))
+        keep = tuple(sorted((set(self.keep_layers) if keep_states else set()) | set(layers)))
         vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
