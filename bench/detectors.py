@@ -173,16 +173,21 @@ def window_baseline(segments: list[tuple[str, list[tuple[int, int]]]], kmax: int
     return {k: hit[k] / tot[k] for k in tot if tot[k]}
 
 
+def mt_documents(rows: list[dict], n_systems: int, seed: int) -> tuple[list[str], list[dict]]:
+    """The MT documents of ``n_systems`` systems (all of them, or a seeded sample) and their names."""
+    mt = [r for r in rows if not r["is_human_translation"]]
+    systems = sorted({r["system"] for r in mt})
+    if n_systems < len(systems):
+        systems = sorted(random.Random(seed).sample(systems, n_systems))
+    return systems, [r for r in mt if r["system"] in systems]
+
+
 def real(args) -> None:
     from mtcheck.detect.rules.support import DEFAULT_THRESHOLD, weak_runs, word_support
 
     t0 = time.time()
     rows = load_ted(args.path)
-    mt = [r for r in rows if not r["is_human_translation"]]
-    systems = sorted({r["system"] for r in mt})
-    if args.systems < len(systems):
-        systems = sorted(random.Random(args.seed).sample(systems, args.systems))
-    docs = [r for r in mt if r["system"] in systems]
+    systems, docs = mt_documents(rows, args.systems, args.seed)
     rules = select_rules(["ALL"])
     encoder = CachingEncoder()
     print(f"## Real MT: MQM TED zh-en, {len(systems)} systems x {len({d['doc'] for d in docs})} talks "

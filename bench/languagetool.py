@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from detectors import WORD, fmt, load_ted, overlaps, table, window_baseline, words_in
+from detectors import WORD, fmt, load_ted, mt_documents, overlaps, table, window_baseline, words_in
 
 from mtcheck.detect.base import CheckContext
 from mtcheck.detect.languagetool import grammar_matches
@@ -102,11 +101,7 @@ def real(args) -> None:
                         rule_options={"LT": {"timeout": 600.0}})
     try:
         rows = load_ted(args.path)
-        mt = [r for r in rows if not r["is_human_translation"]]
-        systems = sorted({r["system"] for r in mt})
-        if args.systems < len(systems):
-            systems = sorted(random.Random(args.seed).sample(systems, args.systems))
-        docs = [r for r in mt if r["system"] in systems]
+        systems, docs = mt_documents(rows, args.systems, args.seed)
         n_seg = sum(len(d["segments"]) for d in docs)
         print(f"## LanguageTool on MQM TED zh-en: {len(systems)} systems x {len({d['doc'] for d in docs})} talks "
               f"= {len(docs)} documents, {n_seg} segments; spelling filter reference refB\n")

@@ -143,9 +143,8 @@ def _mt205_scored(ref_lines, cand_lines, enc):
 
 def mt205(args) -> None:
     import bisect
-    import random
 
-    from detectors import CachingEncoder, load_ted, words_in
+    from detectors import CachingEncoder, load_ted, mt_documents, words_in
 
     rows = load_ted(args.path)
     enc = CachingEncoder()
@@ -153,12 +152,10 @@ def mt205(args) -> None:
 
     enc.want_layers(model().layers)
     floors = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35]
-    mt = [r for r in rows if not r["is_human_translation"]]
-    systems = sorted({r["system"] for r in mt})
-    systems = sorted(random.Random(args.seed).sample(systems, min(args.systems, len(systems))))
+    systems, docs = mt_documents(rows, args.systems, args.seed)
     ted = []  # (probability, correct, G+S span ids)
     n_gs = 0
-    for r in (r for r in mt if r["system"] in systems):
+    for r in docs:
         segs = r["segments"]
         scored, cs = _mt205_scored([s["references"]["refB"] for s in segs], [s["target"] for s in segs], enc)
         base = len(ted)

@@ -4,7 +4,7 @@ Every engine (in-process for ``--jobs 1``, the process pool of :mod:`mtcheck.bat
 the Ray tasks of :mod:`mtcheck.batch.ray_engine`) sets a worker up once with
 :func:`init_worker` and calls :func:`check_chunk` on a few pairs at a time. A chunk first
 encodes the sentences of all its pairs together (:func:`prefetch`: one length-sorted
-encoder call per token budget, instead of a few short calls per pair), then checks each
+encoder pass instead of a few short calls per pair), then checks each
 pair, which finds its embeddings in the encoder's memo. The task does no I/O: it returns
 each pair's summary entry and rendered reports as plain data, and the driver writes them
 (:mod:`mtcheck.batch.output`), so the same outcome comes back whichever engine ran it.
@@ -30,7 +30,6 @@ PAIRS_DIR = "pairs"
 #: Pairs per task: their sentences are encoded together (``--chunk-size``).
 CHUNK_PAIRS = 8
 #: Padded tokens (longest sentence x sentences) in one encoder call of a chunk.
-TOKEN_BUDGET = 8192
 MAX_NAME = 100
 
 
@@ -159,33 +158,12 @@ def _settings_for(pair: Pair) -> Settings:
 
 
 # ----------------------------------------------------------------------------- prefetch
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+def prefetch(tasks: list[Task]) -> int:
+    """Encode the sentences of every pair of ``tasks`` together; returns how many ran
+    through the model.
 
-
-def _tokens(text: str) -> int:
-    """A cheap upper-ish estimate of wordpieces (words and marks, plus [CLS]/[SEP])."""
-    return min(512, int(len(_TOKEN.findall(text)) * 1.3) + 2)
-
-
-def budget_groups(texts: list[str], budget: int = TOKEN_BUDGET) -> list[list[str]]:
-    """``texts`` (distinct), sorted by length, cut so that longest x count <= budget."""
-    groups: list[list[str]] = []
-    current: list[str] = []
-    for t in sorted(dict.fromkeys(texts), key=_tokens):
-        n = _tokens(t)  # ascending: the newest text is the group's longest
-        if current and n * (len(current) + 1) > budget:
-            groups.append(current)
-            current = []
-        current.append(t)
-    if current:
-        groups.append(current)
-    return groups
-
-
-def prefetch(tasks: list[Task], budget: int = TOKEN_BUDGET) -> int:
-    """Encode the sentences of every pair of ``tasks`` together; returns how many.
-
-    Uses only ``Encoder.encode``: the embeddings land in the encoder's memo (and disk
+    One :meth:`Encoder.prefetch` call (it sorts by token length and cuts the batches to
+    its padded-token bound) instead of a few short calls per pair: the embeddings land in the encoder's memo (and disk
     cache), where the pipeline's own calls for each pair find them. A pair that cannot be
     segmented is left to :func:`check_pair`, which reports it.
     """
@@ -202,11 +180,7 @@ def prefetch(tasks: list[Task], budget: int = TOKEN_BUDGET) -> int:
             except Exception:  # noqa: BLE001 - check_pair reports it
                 continue
             texts.extend(s.text for s in doc.sentences)
-    encoder = _WORKER["encoder"]
-    groups = budget_groups(texts, budget)
-    for group in groups:
-        encoder.encode(group)
-    return sum(map(len, groups))
+    return _WORKER["encoder"].prefetch(texts)
 
 
 # ----------------------------------------------------------------------------- check
