@@ -65,3 +65,24 @@ def test_astral_characters_and_crlf_offsets():
     assert [s.text for s in doc.sentences] == ["Hello 🙂 world.", "Second 🙂 sentence here.", "Third one!"]
     for s in doc.sentences:
         assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (FIXTURES / "istanbul-talks.garbled-mt.txt").read_text(encoding="utf-8"),
+        (FIXTURES / "kurdistan24-istanbul-talks.clean.txt").read_text(encoding="utf-8"),
+        "Yes. Yes. Yes.  No!\u00a0 No? ... Yes.",  # repeated sentences, odd whitespace
+        "Dr. Smith went to Washington, D.C. at 5 p.m. He said: \"No.\" (Really.) i.e. no.",
+        "1. First item. 2. Second item.\ta) third\r\nb) fourth",
+        "",
+    ],
+)
+def test_sentence_search_matches_pysbd(text):
+    """Our literal search for pysbd's sentences gives what Segmenter.segment gives."""
+    import pysbd
+
+    from mtcheck.segment import _pysbd_segment
+
+    for para in text.split("\n"):
+        assert _pysbd_segment(para, "en") == pysbd.Segmenter(language="en", clean=False).segment(para)

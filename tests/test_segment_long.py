@@ -35,18 +35,14 @@ def check_exact(text, spans):
 @pytest.fixture
 def pysbd_inputs(monkeypatch):
     """Lengths of every text handed to pysbd (the real segmenter is still called)."""
-    real = seg._segmenter
+    real = seg._pysbd_segment
     seen: list[int] = []
 
-    class Recording:
-        def __init__(self, inner):
-            self.inner = inner
+    def recording(text, language):
+        seen.append(len(text))
+        return real(text, language)
 
-        def segment(self, text):
-            seen.append(len(text))
-            return self.inner.segment(text)
-
-    monkeypatch.setattr(seg, "_segmenter", lambda language: Recording(real(language)))
+    monkeypatch.setattr(seg, "_pysbd_segment", recording)
     return seen
 
 

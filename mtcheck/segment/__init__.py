@@ -36,6 +36,7 @@ PIECE_CHARS = 3000
 # before a non-space character (group 2, which must be uppercase).
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*(\s+)(?=(\S))")
 _SPACE = re.compile(r"\s+")
+_SPACES = re.compile(r"\s*")
 # The word before a full stop (letters, inner dots: "U.S", "Gen"), for abbreviations.
 _WORD_BEFORE = re.compile(r"(?:[^\W\d_]+\.)*([^\W\d_]+)\Z")
 
@@ -68,6 +69,45 @@ def _segmenter(language: str):
     import pysbd
 
     return pysbd.Segmenter(language=language, clean=False)
+
+
+def _pysbd_segment(text: str, language: str) -> list[str]:
+    r"""``pysbd.Segmenter(language, clean=False).segment(text)``, with the same result.
+
+    pysbd locates each sentence it found in the original text with a regex built from the
+    sentence (``re.escape(sentence) + r"\s*"``, the first match ending after the previous
+    sentence's): a new compiled pattern per sentence, which also floods ``re``'s
+    512-entry cache so that pysbd's own fixed patterns are compiled again and again.
+    The same search is done here with ``str.find`` over the same non-overlapping matches
+    (``str.isspace`` is what ``\s`` matches in a str pattern).
+    """
+    seg = _segmenter(language)
+    if not text:
+        return []
+    found: list[str] = []
+    prior, n = 0, len(text)
+    for sent in seg.processor(text).process():
+        if not sent:  # the pattern is a constant then (it matches empty strings)
+            for m in _SPACES.finditer(text):
+                if m.end() > prior:
+                    found.append(m.group())
+                    prior = m.end()
+                    break
+            continue
+        pos = 0
+        while True:
+            at = text.find(sent, pos)
+            if at < 0:
+                break
+            end = at + len(sent)
+            while end < n and text[end].isspace():
+                end += 1
+            if end > prior:
+                found.append(text[at:end])
+                prior = end
+                break
+            pos = end
+    return found
 
 
 def paragraph_pieces(
@@ -134,7 +174,7 @@ def _piece_spans(
     if not para.strip():
         return
     cursor = 0
-    for piece in _segmenter(language).segment(para):
+    for piece in _pysbd_segment(para, language):
         piece = piece.strip()
         if not piece:
             continue
