@@ -5,6 +5,12 @@ bead's reference sentences joined by a space against its candidate sentences joi
 space). Each bead also gets its sentence chrF. sacrebleu's own signatures are kept for
 the report.
 
+The sentence chrF of every bead comes from the same per-segment statistics as the corpus
+chrF (sacrebleu's ``_extract_corpus_statistics``, as its ``sentence_score`` and
+``corpus_score`` do, each from the one segment's or the sum's statistics): the character
+and word n-grams of each segment are counted once instead of twice; the values are
+sacrebleu's ``sentence_score`` values exactly (``tests/test_metrics.py``).
+
 Cost: BLEU and chrF are linear in the text (about 0.05 s per thousand words). TER is not
 computed by default (``ter = true`` in the config file, ``--ter`` on the command line):
 sacrebleu's TER searches word shifts per segment (up to 1,000 candidate shifts, each a
@@ -39,10 +45,13 @@ def compute_metrics(beads: list[Bead], reference: Document, candidate: Document,
         from sacrebleu.metrics import TER
 
         metrics["ter"] = TER()
-    scores = {name: m.corpus_score(hyps, refs).score for name, m in metrics.items()}
+    scores = {name: m.corpus_score(hyps, refs).score for name, m in metrics.items() if name != "chrf"}
     chrf = metrics["chrf"]
-    for bead, ref, hyp in pairs:
-        bead.chrf = round(chrf.sentence_score(hyp, [ref]).score, 4)
+    chrf._check_corpus_score_args(hyps, refs)
+    stats = chrf._extract_corpus_statistics(hyps, refs)  # one pass: per-segment statistics
+    scores["chrf"] = chrf._aggregate_and_compute(stats).score  # what corpus_score computes
+    for (bead, _, _), seg in zip(pairs, stats):
+        bead.chrf = round(chrf._aggregate_and_compute([seg]).score, 4)  # = sentence_score
     sims = [b.similarity for b, _, _ in pairs if b.similarity is not None]
     return Metrics(
         bleu=round(scores["bleu"], 4),
