@@ -12,8 +12,9 @@ which ``mtcheck rule CODE`` prints verbatim and SARIF/HTML reuse::
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from mtcheck.types import Bead, Document, Finding, Parallel
 
@@ -41,6 +42,26 @@ class CheckContext:
     findings: list[Finding] = field(default_factory=list)
     #: Computed once per check, on first use (see :meth:`tagger`).
     _tags: list | None = field(default=None, repr=False)
+    #: What several rules derive from the same text, computed once per check (see :meth:`memo`).
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: tuple, compute: "Callable[[], Any]") -> Any:
+        """``compute()``, once per check and ``key``; later calls return the same object.
+
+        For what several rules derive from the documents alike (word tokens, name
+        counts); callers must not modify what it returns.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def tokens(self, side: str, pattern: "re.Pattern | None" = None) -> list:
+        """``doc_tokens`` of one side's document (``pattern`` defaults to its WORD_RE), once per check."""
+        from mtcheck.detect.rules._text import WORD_RE, doc_tokens
+
+        pattern = pattern or WORD_RE
+        doc = self.candidate if side == "candidate" else self.reference
+        return self.memo(("tokens", side, pattern), lambda: doc_tokens(doc, pattern))
 
     def tagger(self) -> list:
         """The error tagger's per-word probabilities of every candidate sentence.

@@ -19,7 +19,6 @@ from rapidfuzz.distance import DamerauLevenshtein
 from mtcheck.detect.base import CheckContext, Rule
 from mtcheck.detect.rules._text import (
     csv_rows,
-    doc_tokens,
     fold,
     hunspell_knows,
     is_function_word,
@@ -44,6 +43,8 @@ class VariantGroup:
     def occurrences(self, text: str) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = {}
         for form in self.forms:
+            if self.kind != "term" and form.split()[0] not in text:
+                continue  # a case-sensitive pattern needs its first word verbatim
             spans = [m.span() for m in self.pattern(form).finditer(text)]
             if spans:
                 found[form] = spans
@@ -80,10 +81,14 @@ def name_forms(
     ``last_only`` keeps only the last word of a run of capitalized words (a surname,
     not the first names "Andriy Yermak" and "Andrii Sybiha" of two people).
     """
+    return ctx.memo(("name_forms", side, last_only), lambda: _name_forms(ctx, side, last_only))
+
+
+def _name_forms(ctx: CheckContext, side: str, last_only: bool) -> tuple[Counter, dict[str, tuple[int, int]]]:
     doc = ctx.candidate if side == "candidate" else ctx.reference
     counts: Counter = Counter()
     first: dict[str, tuple[int, int]] = {}
-    toks = doc_tokens(doc)
+    toks = ctx.tokens(side)
     for k, tok in enumerate(toks):
         word = _base(tok.text)
         if not word[:1].isupper() or word.isupper() or is_function_word(word):

@@ -10,7 +10,6 @@ from mtcheck.detect.rules._text import (
     TOKEN_RE,
     Token,
     count_sequence,
-    doc_tokens,
     hunspell_knows,
     in_spans,
     is_function_word,
@@ -135,7 +134,7 @@ class _Topics:
         if count_sequence(self.low, seq) >= min_count:
             return True
         if self._ref is None:
-            self._ref = [t.lower for t in doc_tokens(self.ctx.reference, TOKEN_RE)]
+            self._ref = [t.lower for t in self.ctx.tokens("reference", TOKEN_RE)]
             first = self.ctx.candidate.sentences[:1]
             self._title = [t.lower for t in text_tokens(first[0].text, pattern=TOKEN_RE)] if first else []
         if count_sequence(self._ref, seq) >= 2:
@@ -195,7 +194,7 @@ class DuplicatedWord(Rule):
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         text = ctx.candidate.text
-        toks = doc_tokens(ctx.candidate)
+        toks = ctx.tokens("candidate")
         quotes = _quotes(ctx)
         legit = word_list("legit_doubles.txt")
         for a, b in zip(toks, toks[1:]):
@@ -301,7 +300,7 @@ class RepeatedPhrase(Rule):
     )
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
-        toks = doc_tokens(ctx.candidate, TOKEN_RE)
+        toks = ctx.tokens("candidate", TOKEN_RE)
         quotes = _quotes(ctx)
         max_gap = self.option(ctx, "max_gap")
         cross = self.option(ctx, "cross_sentence")
@@ -443,7 +442,7 @@ class RepeatedWord(Rule):
     )
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
-        toks = doc_tokens(ctx.candidate, TOKEN_RE)
+        toks = ctx.tokens("candidate", TOKEN_RE)
         quotes = _quotes(ctx)
         max_gap = self.option(ctx, "max_gap")
         name_gap = self.option(ctx, "name_max_gap")

@@ -16,7 +16,6 @@ from rapidfuzz.distance import DamerauLevenshtein
 from mtcheck.detect.base import CheckContext, Rule, RuleError
 from mtcheck.detect.rules._text import (
     Token,
-    doc_tokens,
     fold,
     hunspell,
     hunspell_knows,
@@ -196,7 +195,7 @@ class NonWord(Rule):
         if garbled not in SEVERITIES:
             raise RuleError(f"MT111: garbled_severity must be one of {', '.join(SEVERITIES)}")
         ref_words = _reference_words(ctx)
-        for tok in doc_tokens(ctx.candidate):
+        for tok in ctx.tokens("candidate"):
             if _skip(ctx, tok, ref_words):
                 continue
             for part, at in _parts(tok):
@@ -284,7 +283,7 @@ class Misspelling(Rule):
         max_edits = self.option(ctx, "max_edits")
         floor = ctx.options.get("MT111", {}).get("min_zipf", NonWord.defaults["min_zipf"])
         ref_words = _reference_words(ctx)
-        for tok in doc_tokens(ctx.candidate):
+        for tok in ctx.tokens("candidate"):
             if _skip(ctx, tok, ref_words):
                 continue
             for part, at in _parts(tok):
