@@ -72,6 +72,7 @@ def in_spans(offset: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= offset < b for a, b in spans)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case and strip diacritics: "Erdoğan" -> "erdogan"."""
     nfkd = unicodedata.normalize("NFKD", text)

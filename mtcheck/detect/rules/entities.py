@@ -41,6 +41,7 @@ def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case without diacritics: "Erdoğan" -> "erdogan"."""
     nfkd = unicodedata.normalize("NFKD", text.replace("’", "'"))
@@ -58,6 +59,12 @@ class Name:
 
 def extract_names(text: str) -> list[Name]:
     """Runs of capitalised words (names) in ``text``, with offsets."""
+    return list(_names(text))
+
+
+@lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[Name, ...]:
+    """extract_names, once per text (MT202 and MT203 read the same sentences)."""
     dates = number_data()["date_words"]
     names: list[Name] = []
     run: list[re.Match] = []
@@ -88,11 +95,17 @@ def extract_names(text: str) -> list[Name]:
             close()
         prev_end = m.end()
     close()
-    return names
+    return tuple(names)
 
 
 def _words(text: str) -> list[str]:
     """Folded words of ``text``, plus the acronyms of its names and their aliases."""
+    return list(_text_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _text_words(text: str) -> tuple[str, ...]:
+    """_words, once per text."""
     words = [fold(m.group()) for m in _TOKEN.finditer(text)]
     extra: list[str] = []
     for n in extract_names(text):
@@ -103,7 +116,7 @@ def _words(text: str) -> list[str]:
     for group in _aliases():
         if any(_alias_pattern(a).search(low) for a in group):
             extra.extend(w for a in group for w in a.split())
-    return words + extra
+    return tuple(words + extra)
 
 
 @lru_cache(maxsize=1)

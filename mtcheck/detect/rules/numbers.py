@@ -120,6 +120,12 @@ def _parse_words(phrase: str) -> float | None:
 
 def extract_quantities(text: str) -> list[Quantity]:
     """Numbers, times, designations (F-16) and date words of ``text``, in order."""
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=4096)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    """extract_quantities, once per text (MT201, MT202 and MT205 read the same sentences)."""
     d = number_data()
     pats = _patterns()
     found: list[Quantity] = []
@@ -183,7 +189,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # "May" / "March" only next to a day number
         take(Quantity(m.start(), m.end(), w, "date", d["date_words"][w.lower()]))
     found.sort(key=lambda q: q.start)
-    return found
+    return tuple(found)
 
 
 def compare_quantities(

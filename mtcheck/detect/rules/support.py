@@ -50,6 +50,7 @@ def is_function_word(word: str) -> bool:
     return w in function_words() or w.split("'")[0] in function_words()
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     w = word.lower().replace("’", "'")
     w = re.sub(r"'s$", "", w)
