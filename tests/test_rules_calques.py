@@ -1,10 +1,14 @@
 """Calques and unnatural collocations (MT301-MT303)."""
 
+from pathlib import Path
+
 import pytest
 
 from mtcheck.detect.adhoc import context_from_texts, run_example
 from mtcheck.detect.base import RuleError
 from mtcheck.detect.rules.calques import Calque, CollocationSubstitution, UnlikelyWord, calque_table
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 FLAG = [
     (Calque, "Umerov has been part of the reverse channel talks with Russians.",
@@ -135,3 +139,38 @@ def test_unlikely_word_with_a_directory_that_is_not_a_model(tmp_path):
     with pytest.raises(RuleError) as err:
         list(UnlikelyWord().check(ctx))
     assert "cannot load" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_ascii_case_twins_are_every_char_ignorecase_matches_to_ascii():
+    import re
+    import sys
+
+    from mtcheck.detect.rules.calques import ASCII_CASE_TWINS
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    twins = {}
+    for cp in range(0x80, sys.maxunicode + 1):
+        ch = chr(cp)
+        if letter.fullmatch(ch):
+            twins[ch] = next(c for c in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(c, ch, re.IGNORECASE))
+    assert twins == ASCII_CASE_TWINS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (FIXTURES / "istanbul-talks.garbled-mt.txt").read_text(encoding="utf-8"),
+        "HIGH OFFICIALS met. The \u017ftrike killed members of the peaceful population.",
+        "H\u0130GH officials and h\u0131gh officials discuss about the truce \u212aremlin.",
+    ],
+)
+def test_first_word_filter_finds_what_every_pattern_finds(text, monkeypatch):
+    """Skipping the rows whose first word the text lacks changes no finding."""
+    import mtcheck.detect.rules.calques as calques
+
+    ctx = context_from_texts("", text)
+    fast = [(f.start, f.end, f.message) for f in Calque().check(ctx)]
+    monkeypatch.setattr(calques, "_needles", lambda: (None,) * len(calque_table()))
+    slow = [(f.start, f.end, f.message) for f in Calque().check(ctx)]
+    assert fast == slow
+    assert fast  # each text holds calques, some only in case-folded form

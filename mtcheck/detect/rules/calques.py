@@ -58,6 +58,30 @@ def calque_table() -> tuple[tuple[re.Pattern, str, str, str], ...]:
     return tuple(rows)
 
 
+#: The non-ASCII characters that ``re.IGNORECASE`` matches to an ASCII letter ("İ" and
+#: "ı" to "i", long "ſ" to "s", the Kelvin sign to "k"; ``tests/test_rules_calques.py``
+#: checks this against every code point).
+ASCII_CASE_TWINS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_TWINS = str.maketrans(ASCII_CASE_TWINS)
+
+
+@lru_cache(maxsize=1)
+def _needles() -> tuple[str | None, ...]:
+    """Per row of ``calque_table``: its first word, lower-cased, when it is ASCII (a text
+    without it, case folded, cannot match the row's pattern), else None (always run)."""
+    out: list[str | None] = []
+    for _pattern, calque, _idiomatic, _note in calque_table():
+        first = next((w for w in calque.split() if w != "*"), "")
+        out.append(first.lower() if not calque.startswith("re:") and first.isascii() else None)
+    return tuple(out)
+
+
+def case_folded(text: str) -> str:
+    """``text`` lower-cased after mapping ASCII_CASE_TWINS: where a case-insensitive pattern
+    matches an ASCII word, this string holds the word in lower case."""
+    return text.translate(_TWINS).lower()
+
+
 class Calque(Rule):
     """A known machine-translation calque of news English (table look-up).
 
@@ -116,7 +140,10 @@ class Calque(Rule):
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         text = ctx.candidate.text
         quotes = [q for q in quote_spans(text) if q[1] - q[0] > 40]
-        for pattern, _calque, idiomatic, note in calque_table():
+        folded = case_folded(text)
+        for (pattern, _calque, idiomatic, note), needle in zip(calque_table(), _needles()):
+            if needle is not None and needle not in folded:
+                continue  # the pattern needs this word: no scan of the text
             for m in pattern.finditer(text):
                 if in_spans(m.start(), quotes):
                     continue

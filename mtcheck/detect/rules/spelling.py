@@ -100,6 +100,14 @@ def _reference_words(ctx: CheckContext) -> set[str]:
 
 
 def _suggest(word: str, limit: int) -> list[str]:
+    return list(_suggestions(word, limit))
+
+
+@lru_cache(maxsize=4096)
+def _suggestions(word: str, limit: int) -> tuple[str, ...]:
+    """Hunspell's first ``limit`` one-word suggestions for ``word``, once per process: one
+    costs 0.1-0.3 s CPU with libhunspell here (its n-gram pass over the dictionary), and
+    a garbled word of one MT system tends to come back in its next article."""
     out: list[str] = []
     for s in hunspell().suggest(word):
         if " " in s or s.lower() == word.lower():
@@ -107,7 +115,7 @@ def _suggest(word: str, limit: int) -> list[str]:
         out.append(s)
         if len(out) == limit:
             break
-    return out
+    return tuple(out)
 
 
 def _parts(tok: Token) -> list[tuple[str, int]]:
