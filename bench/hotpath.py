@@ -20,7 +20,8 @@ are both sides' sentences.
 
 ``--save FILE`` writes every report (JSON report minus ``timings``) as JSON lines;
 ``--compare FILE`` checks that this run's reports are identical to a saved run's and
-prints the first differences (exit 1 if any): the before/after check of a speed-up.
+prints the first differences and, per differing field, how many values differ and the
+largest change (exit 1 if any): the before/after check of a speed-up.
 ``--profile N`` also prints cProfile's top N functions by self time.
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -119,18 +121,17 @@ def comparable(report) -> dict:
     return data
 
 
-def first_differences(a, b, path: str = "", out: list | None = None, limit: int = 8) -> list[str]:
+def differences(a, b, path: str = "", out: list | None = None) -> list[tuple[str, object, object]]:
+    """(path, saved value, new value) of every leaf that differs."""
     out = [] if out is None else out
-    if len(out) >= limit:
-        return out
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
-            first_differences(a.get(k), b.get(k), f"{path}.{k}", out, limit)
+            differences(a.get(k), b.get(k), f"{path}.{k}", out)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
-            first_differences(x, y, f"{path}[{i}]", out, limit)
+            differences(x, y, f"{path}[{i}]", out)
     elif a != b:
-        out.append(f"{path}: {json.dumps(a)[:200]} != {json.dumps(b)[:200]}")
+        out.append((path, a, b))
     return out
 
 
@@ -226,19 +227,25 @@ def main() -> int:
         with open(args.compare, encoding="utf-8") as fh:
             saved = [json.loads(line) for line in fh if line.strip()]
         bad = 0
+        fields: dict[str, list[float]] = defaultdict(list)  # differing field -> largest change
         if len(saved) != len(reports):
             print(f"\n{len(saved)} saved reports, {len(reports)} now: run with the same arguments")
             return 1
         for old, new in zip(saved, reports):
             new = json.loads(json.dumps(new, sort_keys=True))
-            diffs = first_differences(old, new)
+            diffs = differences(old, new)
             if diffs:
                 bad += 1
-                print(f"\nDIFFERENT {new['name']} ({new['mode']}):")
-                for d in diffs:
-                    print("  " + d)
+                print(f"\nDIFFERENT {new['name']} ({new['mode']}), {len(diffs)} value(s), first ones:")
+                for path, a, b in diffs[:6]:
+                    print(f"  {path}: {json.dumps(a)[:200]} != {json.dumps(b)[:200]}")
+            for path, a, b in diffs:
+                num = isinstance(a, (int, float)) and isinstance(b, (int, float))
+                fields[re.sub(r"\[\d+\]", "[]", path)].append(abs(a - b) if num else float("inf"))
         print(f"\ncompared {len(reports)} reports with {args.compare}: "
               + ("all identical" if not bad else f"{bad} differ"))
+        for field, changes in sorted(fields.items()):
+            print(f"  {field}: {len(changes)} value(s), largest change {max(changes):.3g}")
         return 1 if bad else 0
     return 0
 

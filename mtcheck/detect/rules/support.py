@@ -106,6 +106,7 @@ def _word_scores(
     quantities = [(q.start, q.end) for q in extract_quantities(text)]
     ref_words = {m.group().lower().replace("’", "'") for m in WORD_RE.finditer(ref_text)}
     ref_stems = {_stem(w) for w in ref_words}
+    best = token_support.tolist()  # Python floats: the same values, without numpy per word
     out: list[WordSupport] = []
     k = 0
     offsets = cand.offsets
@@ -124,7 +125,7 @@ def _word_scores(
         if not pieces:
             out.append(WordSupport(a, b, w, float("nan"), "truncated"))
             continue
-        score = float(token_support[pieces].min())
+        score = min(best[p] for p in pieces)
         if lw in ref_words or _stem(lw) in ref_stems:
             kind, score = "exact", 1.0
         elif is_function_word(w):
