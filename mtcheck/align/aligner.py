@@ -131,7 +131,7 @@ _ALIGNED_MOVES = {_M11: (1, 1), _M21: (2, 1), _M12: (1, 2)}
 def _length_term(ref_len: np.ndarray, cand_len: np.ndarray, weight: float) -> np.ndarray:
     if weight == 0.0:
         return np.zeros((len(ref_len), len(cand_len)))
-    ratio = np.log((ref_len[:, None] + 1.0) / (cand_len[None, :] + 1.0))
+    ratio = np.log(ref_len + 1.0)[:, None] - np.log(cand_len + 1.0)[None, :]  # n + m logs, not n * m
     return weight * np.minimum(np.abs(ratio), math.log(4.0))
 
 
