@@ -1,12 +1,15 @@
 """Alignment quality and speed: strict F1 on the gold set, the fixture pair's alignment.
 
 Usage:
-    python bench/align.py [--gold tests/data/align/ted_gold.json] [--single-pass]
+    python bench/align.py [--gold tests/data/align/ted_gold.json] [--single-pass] [--joins exact]
 
 Prints strict precision/recall/F1 (aligned beads only, and all beads as Vecalign's
 score.py counts them), recall per bead type, the time taken, and the aligned pairs and
 verdict of the fixture pair. The gold set is built by bench/build_align_gold.py;
-``--single-pass`` leaves out the second (PARALLEL) pass, to see what it adds.
+``--single-pass`` leaves out the second (PARALLEL) pass, to see what it adds;
+``--joins exact`` runs every needed join of two sentences through the model instead of
+the default estimate (``hybrid``: only the joins close to winning are run), to compare.
+It also prints how many sentences and joins went through the model.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mtcheck.align.aligner import (  # noqa: E402
+    JOIN_MODES,
+    JOINS,
     PARALLEL,
     STRICT,
     align_documents,
@@ -39,16 +44,29 @@ def bead_type(ref, cand) -> str:
     return f"{len(ref)}-{len(cand)}"
 
 
+class CountingEncoder:
+    """The encoder, counting the sentences and the joins the aligner asks it for."""
+
+    def __init__(self, encoder):
+        self.encoder, self.counts = encoder, Counter()
+
+    def encode(self, texts, states=True):
+        self.counts["sentences" if states else "joins"] += len(texts)
+        return self.encoder.encode(texts, states)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "tests/data/align/ted_gold.json")
     ap.add_argument("--single-pass", action="store_true", help="only the STRICT pass")
+    ap.add_argument("--joins", choices=JOIN_MODES, default=JOINS, help="how joins are embedded")
     args = ap.parse_args()
     second = None if args.single_pass else PARALLEL
-    print(f"STRICT   {STRICT}\nPARALLEL {second}")
+    print(f"STRICT   {STRICT}\nPARALLEL {second}\njoins    {args.joins}")
 
-    encoder = Encoder()
-    encoder.encode(["warm-up"])  # model load is not alignment time
+    base = Encoder()
+    base.encode(["warm-up"])  # model load is not alignment time
+    encoder = CountingEncoder(base)
     gold = json.loads(args.gold.read_text(encoding="utf-8"))
     strict, with_skips = [], []
     found, total = Counter(), Counter()
@@ -58,7 +76,7 @@ def main() -> None:
         ref = line_sentences(Document("reference", "\n".join(d["reference"])))
         cand = line_sentences(Document("candidate", "\n".join(d["candidate"])))
         sentences += len(ref.sentences) + len(cand.sentences)
-        beads, _ = align_documents(ref, cand, encoder, STRICT, second)
+        beads, _ = align_documents(ref, cand, encoder, STRICT, second, joins=args.joins)
         pred = [(b.reference, b.candidate) for b in beads]
         strict.append(strict_f1(d["gold"], pred, aligned_only=True))
         with_skips.append(strict_f1(d["gold"], pred, aligned_only=False))
@@ -81,12 +99,15 @@ def main() -> None:
     print("recall per gold bead type:", ", ".join(
         f"{t} {found[t]}/{total[t]}" for t in sorted(total)
     ))
-    print(f"time (embeddings + DP): {elapsed:.1f}s for {sentences} units")
+    print(f"time (embeddings + DP): {elapsed:.1f}s for {sentences} units; asked of the encoder: "
+          f"{encoder.counts['sentences']} sentences, {encoder.counts['joins']} joins of two")
 
+    encoder.counts.clear()
     ref = segment(Document(str(FIXTURE_REF), FIXTURE_REF.read_text(encoding="utf-8")))
     cand = segment(Document(str(FIXTURE_CAND), FIXTURE_CAND.read_text(encoding="utf-8")))
-    beads, verdict = align_documents(ref, cand, encoder, STRICT, second)
-    print(f"\nfixture pair: {len(ref.sentences)} x {len(cand.sentences)} sentences")
+    beads, verdict = align_documents(ref, cand, encoder, STRICT, second, joins=args.joins)
+    print(f"\nfixture pair: {len(ref.sentences)} x {len(cand.sentences)} sentences; asked of the encoder: "
+          f"{encoder.counts['sentences']} sentences, {encoder.counts['joins']} joins of two")
     for bead in beads:
         if bead.aligned:
             print(f"  {list(bead.reference)} ~ {list(bead.candidate)}  cos {bead.similarity:.3f}")

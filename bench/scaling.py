@@ -13,11 +13,13 @@ real article needs; with ``--aligned``, one segment per line on both sides.
 
 For each size and mode it runs ``mtcheck check --no-grammar --no-cache -q --json`` in a
 new process and prints the wall time, the peak RSS (the process tree, sampled from
-/proc), the sentences/beads of the report, the time per stage (the report's timings),
-the CPU seconds of the process (far less inflated than wall time by other load), and the
-growth factor against the previous size: with linear cost the time ratio tracks
-the words ratio (x4 per row); n log n would add a few percent a row. ``--profile``
-prints cProfile's top functions of the largest documents run instead.
+/proc), the sentences/beads of the report, the CPU seconds of the process (far less
+inflated than wall time by other load), the growth factor of those CPU seconds against
+the previous size (with linear cost it tracks the words ratio, x4 per row; n log n would
+add a few percent a row) and the time per stage (the report's timings, wall seconds).
+``--cpu-stages`` runs each size once more in a new process that times the same
+pipeline in CPU seconds per stage (``stage_cpu``: on a shared machine the comparable
+figure). ``--profile`` prints cProfile's top functions of the largest documents run.
 
 The ~12,000-word row (``--words 12000``) is the issue's "long article pair" target (<= 4 s
 as documents).
@@ -83,22 +85,42 @@ def run(ref: Path, cand: Path, aligned: bool, out: Path, env: dict) -> dict:
     return {"wall": wall, "cpu": LAST_CPU[0], "rss_mb": rss_kb / 1024, "report": report}
 
 
+def stage_cpu(ref: Path, cand: Path, aligned: bool) -> dict[str, float]:
+    """CPU seconds (all threads) of each stage of one check, run in this process with
+    the CLI's ``--no-grammar --no-cache`` settings: the pipeline's own stage timer, with
+    the process CPU clock in place of the wall clock."""
+    import time
+    from types import SimpleNamespace
+
+    from mtcheck import pipeline
+    from mtcheck.settings import Settings
+
+    pipeline.time = SimpleNamespace(perf_counter=time.process_time)
+    t0 = time.process_time()
+    report = pipeline.run_check(str(ref), str(cand), Settings(aligned=aligned, grammar=False, cache=False))
+    return {"total": time.process_time() - t0, **report.timings}
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--stage-cpu"]:  # python bench/scaling.py --stage-cpu REF CAND [--aligned]
+        print(json.dumps(stage_cpu(Path(sys.argv[2]), Path(sys.argv[3]), "--aligned" in sys.argv[4:])))
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ted", type=Path, help="ted_zhen.jsonl of the MQM dev set")
     ap.add_argument("--words", default="1000,4000,16000,64000", help="article sizes in candidate words")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (median)")
     ap.add_argument("--modes", default="documents,aligned", help="documents, aligned or both")
     ap.add_argument("--profile", action="store_true", help="cProfile the largest documents run")
+    ap.add_argument("--cpu-stages", action="store_true", help="also time each stage in CPU seconds (one more run)")
     args = ap.parse_args()
     sizes = [int(w) for w in args.words.split(",")]
     modes = args.modes.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="mtcheck-scaling-"))
     env = dict(os.environ, MTCHECK_CACHE_DIR=str(tmp / "cache"))
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start "
-          "(the timings are wall time: other load inflates them)")
-    print(f"{'words':>7} {'mode':>9} {'sent ref/cand':>14} {'beads':>6} {'time s':>7} {'x time':>7} "
-          f"{'x words':>7} {'CPU s':>7} {'RSS MB':>7}  stages (s)")
+          "(wall time and the report's stage timings inflate with other load; CPU seconds far less)")
+    print(f"{'words':>7} {'mode':>9} {'sent ref/cand':>14} {'beads':>6} {'time s':>7} {'CPU s':>7} "
+          f"{'x CPU':>7} {'x words':>7} {'RSS MB':>7}  stages (wall s)")
     for mode in modes:
         prev = None
         for words in sizes:
@@ -126,11 +148,16 @@ def main() -> None:
             timings = rep.get("timings", {})
             beads = len(rep.get("alignment", []))
             sents = f"{_n(rep['reference']['sentences'])}/{_n(rep['candidate']['sentences'])}"
-            xt = f"{wall / prev[1]:.2f}" if prev else "-"
+            xt = f"{cpu / prev[1]:.2f}" if prev else "-"
             xw = f"{n_words / prev[0]:.2f}" if prev else "-"
             stages = ", ".join(f"{k} {v:.2f}" for k, v in timings.items() if v >= 0.01)
-            print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {xt:>7} {xw:>7} {cpu:7.2f} {rss:7.0f}  {stages}", flush=True)
-            prev = (n_words, wall)
+            print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {cpu:7.2f} {xt:>7} {xw:>7} {rss:7.0f}  {stages}", flush=True)
+            if args.cpu_stages:
+                cmd = [sys.executable, __file__, "--stage-cpu", str(ref), str(cand)] + (["--aligned"] if mode == "aligned" else [])
+                done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+                per = json.loads(done.stdout.strip().splitlines()[-1])
+                print(f"{'':>7} {'':>9} CPU s per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if v >= 0.01), flush=True)
+            prev = (n_words, cpu)
     print(f"load average {os.getloadavg()[0]:.2f} at end; files in {tmp}")
 
 

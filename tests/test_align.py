@@ -417,3 +417,74 @@ def test_long_documents_are_aligned_in_pieces_with_the_same_quality(encoder, mon
         pieced.append(strict_f1(d["gold"], pairs))
     assert cuts >= 6  # the pieces were really used
     assert pooled(pieced).f1 >= pooled(whole).f1 - 0.01
+
+
+class _CountingEncoder:
+    """The real encoder, counting the texts of each kind the aligner asks for."""
+
+    def __init__(self, encoder):
+        self.encoder, self.joins, self.sentences = encoder, [], []
+
+    def encode(self, texts, states=True):
+        (self.sentences if states else self.joins).extend(texts)
+        return self.encoder.encode(texts, states)
+
+
+def test_joins_are_estimated_by_default_and_merges_still_found(encoder):
+    """By default a join of two sentences is estimated from their own embeddings and only
+    the joins that come close to winning run through the model; a 1-2 and a 2-1 merge of
+    a real article are found as with every needed join embedded."""
+    from mtcheck.align import aligner
+
+    ref = line_sentences(Document("ref", (
+        "The talks will take place in Istanbul on Friday.\n"
+        "Russia sent a low-level delegation led by Vladimir Medinsky, a former culture minister.\n"
+        "Ukraine's air force said one of its F-16 fighter jets was lost during a mission.\n"
+        "The pilot ejected safely.\n"
+        "The United States envoy will not meet the Russian delegation.\n"
+        "Turkey's foreign minister said his country would host further rounds if both sides agreed.\n"
+    )))
+    cand = line_sentences(Document("cand", (
+        "The negotiations will be held in Istanbul on Friday.\n"
+        "Russia sent a lower-level team.\n"
+        "It is led by former culture minister Vladimir Medinsky.\n"
+        "Ukraine's air force said an F-16 fighter jet was lost on a mission, but the pilot ejected safely.\n"
+        "The U.S. envoy is not expected to meet with the Russian delegation.\n"
+        "The Turkish foreign minister said Turkey was ready to host more rounds if both parties agreed.\n"
+    )))
+    assert aligner.JOINS == "hybrid"
+    default, exact = _CountingEncoder(encoder), _CountingEncoder(encoder)
+    beads, _ = align_documents(ref, cand, default)
+    exact_beads, _ = align_documents(ref, cand, exact, joins="exact")
+    pairs = [(b.reference, b.candidate) for b in beads]
+    assert pairs == [
+        ((0,), (0,)), ((1,), (1, 2)), ((2, 3), (3,)), ((4,), (4,)), ((5,), (5,)),
+    ]
+    assert pairs == [(b.reference, b.candidate) for b in exact_beads]
+    # the merges' similarities are the model's own (the joins on the path were embedded)
+    assert [b.similarity for b in beads] == pytest.approx([b.similarity for b in exact_beads], abs=1e-6)
+    assert len(default.sentences) == len(exact.sentences) == 12
+    assert sorted(default.joins) == [  # the two joins on the path, nothing else
+        "Russia sent a lower-level team. It is led by former culture minister Vladimir Medinsky.",
+        "Ukraine's air force said one of its F-16 fighter jets was lost during a mission. The pilot ejected safely.",
+    ]
+    with pytest.raises(ValueError, match="joins"):
+        align_documents(ref, cand, encoder, joins="approximate")
+
+
+def test_estimated_joins_spare_model_runs_on_the_gold_set(encoder):
+    """On the gold set the default (estimated joins, the model only on those close to
+    winning) runs fewer joins through the model than embedding every needed join, and
+    finds the same beads as well (measured: 85 joins instead of 100, F1 0.990 both)."""
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    scores, counts = {}, {}
+    for mode in ("hybrid", "exact"):
+        counter, strict = _CountingEncoder(encoder), []
+        for d in gold["documents"]:
+            ref = line_sentences(Document("ref", "\n".join(d["reference"])))
+            cand = line_sentences(Document("cand", "\n".join(d["candidate"])))
+            beads, _ = align_documents(ref, cand, counter, joins=mode)
+            strict.append(strict_f1(d["gold"], [(b.reference, b.candidate) for b in beads]))
+        scores[mode], counts[mode] = pooled(strict).f1, len(counter.joins)
+    assert counts["hybrid"] < 0.9 * counts["exact"]
+    assert scores["hybrid"] >= scores["exact"] - 0.005

@@ -92,8 +92,20 @@ MEMO_TOKEN_BYTES = 64 * 1024 * 1024
 MEMO_STATE_BYTES = 256 * 1024 * 1024
 
 
-def _keep(encoding) -> list[int]:
-    return [k for k, special in enumerate(encoding.special_tokens_mask) if not special]
+def _keep(encoding) -> list[int] | slice:
+    """Positions of the text's own tokens: a slice when they are contiguous ([CLS] ...
+    [SEP], as BERT's are), so that taking them from an array copies nothing."""
+    idx = [k for k, special in enumerate(encoding.special_tokens_mask) if not special]
+    if idx and idx[-1] - idx[0] == len(idx) - 1:
+        return slice(idx[0], idx[-1] + 1)
+    return idx
+
+
+def _held_bytes(held) -> int:
+    """Memory of a memoised ``(layers, states)``: states may be a view of the text's
+    array with its special tokens, which the view keeps alive."""
+    states = held[1]
+    return (states.base if states.base is not None else states).nbytes
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:
@@ -162,7 +174,7 @@ class Encoder:
         self._cache = None
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tok_memo = _BytesMemo(MEMO_TOKEN_BYTES, lambda e: e.vectors.nbytes)
-        self._state_memo = _BytesMemo(MEMO_STATE_BYTES, lambda v: v[1].nbytes)
+        self._state_memo = _BytesMemo(MEMO_STATE_BYTES, _held_bytes)
         self.keep_layers: tuple[int, ...] = ()
         self.want_layers(layers)
         self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
@@ -351,8 +363,11 @@ class Encoder:
         vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
-            tokens = [encoding.tokens[k] for k in idx]
-            offsets = [tuple(encoding.offsets[k]) for k in idx]
+            all_tokens, all_offsets = encoding.tokens, encoding.offsets  # each a new list per access
+            if isinstance(idx, slice):
+                tokens, offsets = all_tokens[idx], [tuple(o) for o in all_offsets[idx]]
+            else:
+                tokens, offsets = [all_tokens[k] for k in idx], [tuple(all_offsets[k]) for k in idx]
             emb = TokenEmbeddings(tokens, offsets, _normalised(last[idx]))
             self._tok_memo.put(text, emb)
             held = (keep, states[:, idx]) if keep else None

@@ -356,13 +356,12 @@ class OnnxModel:
                                                "token_type_ids": np.zeros_like(ids)})
             hidden = states[0]
             out[idx] = self.pool(hidden, mask)
-            layers = np.stack(states[1:], axis=1) if keep_layers else None  # batch, layer, n, h
-            for b, i in enumerate(idx):
+            for b, i in enumerate(idx):  # one copy per text of what it keeps, no more
                 length = len(encodings[i].ids)
                 per_text[i] = (
                     encodings[i],
                     hidden[b, :length].copy(),
-                    None if layers is None else layers[b, :, :length].copy(),
+                    np.stack([s[b, :length] for s in states[1:]]) if keep_layers else None,
                 )
         return out, per_text
 
