@@ -16,3 +16,28 @@ def test_tokens_and_name_forms_once_per_check_with_the_same_values():
     assert name_forms(ctx, "candidate", last_only=True) == _name_forms(ctx, "candidate", True)
     assert name_forms(ctx, "candidate", last_only=True) is name_forms(ctx, "candidate", last_only=True)
     assert name_forms(ctx, "candidate")[0]["Kiev"] == 2
+
+
+def test_sentence_lookups_match_a_linear_scan():
+    """sentence_at (binary search) and aligned_reference (one map per check) give what a
+    scan of every sentence / bead gives, for every offset of both documents."""
+    ctx = context_from_texts(
+        "Kyiv said no.  Zelensky left.\n\nThe talks ended. Nobody came.",
+        "Kiev said 12 no. Zelenskyy left Kiev.   The talks ended early.",
+    )
+    for side in ("candidate", "reference"):
+        doc = ctx.candidate if side == "candidate" else ctx.reference
+        for offset in range(-1, len(doc.text) + 3):
+            inside = [s.index for s in doc.sentences if s.start <= offset < s.end]
+            after = [s.index for s in doc.sentences if offset < s.start]
+            expected = (inside or after or [doc.sentences[-1].index])[0]
+            assert ctx.sentence_at(side, offset) == expected, (side, offset)
+    for j in range(len(ctx.candidate.sentences) + 1):
+        expected = None
+        for bead in ctx.beads:
+            if bead.aligned and j in bead.candidate:
+                rs = [ctx.reference.sentences[i] for i in bead.reference]
+                expected = ctx.reference.text[rs[0].start : rs[-1].end]
+                break
+        assert ctx.aligned_reference(j) == expected
+    assert any(ctx.aligned_reference(j) for j in range(len(ctx.candidate.sentences)))

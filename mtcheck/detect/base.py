@@ -11,6 +11,7 @@ which ``mtcheck rule CODE`` prints verbatim and SARIF/HTML reuse::
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -95,23 +96,37 @@ class CheckContext:
 
         ``None`` when the sentence is in no aligned bead.
         """
-        for bead in self.beads:
-            if bead.aligned and cand_sentence in bead.candidate:
+
+        def by_sentence() -> dict[int, str]:
+            # One pass over the beads (the first aligned bead that holds a sentence wins).
+            out: dict[int, str] = {}
+            for bead in self.beads:
+                if not bead.aligned or not bead.reference:
+                    continue
                 rs = [self.reference.sentences[i] for i in bead.reference]
-                return self.reference.text[rs[0].start : rs[-1].end]
-        return None
+                text = self.reference.text[rs[0].start : rs[-1].end]
+                for j in bead.candidate:
+                    out.setdefault(j, text)
+            return out
+
+        return self.memo(("aligned_reference",), by_sentence).get(cand_sentence)
 
     def sentence_at(self, side: str, offset: int) -> int:
-        """Index of the sentence of ``side`` that contains character ``offset``."""
+        """Index of the sentence of ``side`` that contains character ``offset``.
+
+        Offsets between sentences belong to the following sentence; offsets past the
+        last sentence to the last one. A binary search over the sentence starts.
+        """
         doc = self.candidate if side == "candidate" else self.reference
-        for s in doc.sentences:
-            if s.start <= offset < s.end:
-                return s.index
-        # Offsets between sentences belong to the following sentence.
-        for s in doc.sentences:
-            if offset < s.start:
-                return s.index
-        return doc.sentences[-1].index if doc.sentences else 0
+        if not doc.sentences:
+            return 0
+        starts = self.memo(("sentence_starts", side), lambda: [s.start for s in doc.sentences])
+        k = bisect.bisect_right(starts, offset) - 1  # last sentence starting at or before offset
+        if k >= 0 and offset < doc.sentences[k].end:
+            return doc.sentences[k].index
+        if k + 1 < len(doc.sentences):  # between sentences (or before the first)
+            return doc.sentences[k + 1].index
+        return doc.sentences[-1].index
 
 
 class RuleError(RuntimeError):
