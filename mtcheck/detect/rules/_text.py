@@ -131,9 +131,14 @@ class _NativeHunspell:
 
 
 def _spylls_en_us() -> Path:
-    import spylls.hunspell
+    """spylls' en_US dictionary files, found without importing spylls (~40 ms)."""
+    import importlib.util
 
-    return Path(spylls.hunspell.__file__).resolve().parent / "data" / "en" / "en_US"
+    spec = importlib.util.find_spec("spylls")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("spylls is not installed")
+    root = Path(next(iter(spec.submodule_search_locations))).resolve()
+    return root / "hunspell" / "data" / "en" / "en_US"
 
 
 @lru_cache(maxsize=1)
