@@ -34,10 +34,10 @@ MAX_NAME = 100
 #: A worker's in-memory embedding memos (sentence vectors, token embeddings, layer states),
 #: bounded so that its memory does not grow with the batch: a chunk of 8 TED pairs of 10
 #: segments a side keeps ~200 sentences, 7 MB of token embeddings and 16 MB of the
-#: tagger's layer states (measured); about twice that is kept. A bigger chunk re-embeds
-#: what was dropped. (The defaults for one process, 20,000 / 64 MB / 256 MB, let a batch
-#: worker grow by ~300 MB.)
-WORKER_MEMO = {"sentences": 2000, "token_bytes": 16 * 1024 * 1024, "state_bytes": 32 * 1024 * 1024}
+#: tagger's layer states (measured); 1.5x that is kept. A bigger chunk re-embeds what was
+#: dropped. (The defaults for one process, 20,000 / 64 MB / 256 MB, let a batch worker
+#: grow by ~300 MB; at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
+WORKER_MEMO = {"sentences": 2000, "token_bytes": 12 * 1024 * 1024, "state_bytes": 24 * 1024 * 1024}
 
 
 def safe_name(pid: str) -> str:
