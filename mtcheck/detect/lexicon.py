@@ -215,7 +215,7 @@ def _notice(message: str) -> None:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon | None:
-    """The lexicon: found, else (re)built into the first writable root; None: use wordfreq."""
+    """The lexicon: found, else (re)built (into the cache folder first); None: use wordfreq."""
     problem = None
     for root in roots():
         folder = root / folder_name()
@@ -227,11 +227,11 @@ def lexicon() -> Lexicon | None:
             problem = str(exc)
     for root in reversed(roots()):  # the cache first: the install root is `make install`'s
         try:
-            folder = build(root)
-        except (OSError, LexiconError):
+            lex = Lexicon(build(root), verify=False)
+        except (OSError, LexiconError):  # unwritable, or another process replaced it meanwhile
             continue
-        _notice(f"word-frequency lexicon {'rebuilt: ' + problem if problem else 'built into ' + str(folder)}")
-        return Lexicon(folder, verify=False)
+        _notice(f"word-frequency lexicon {'rebuilt: ' + problem if problem else 'built into ' + str(root)}")
+        return lex
     return None
 
 
