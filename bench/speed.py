@@ -295,7 +295,7 @@ init = onnx_encoder.OnnxModel.__init__
 def timed_init(self, *a, **k):
     t0 = time.process_time()
     init(self, *a, **k)
-    cpu["  of which: ONNX session + tokenizer"] = time.process_time() - t0
+    cpu["(in align) ONNX session + tokenizer"] = time.process_time() - t0
 onnx_encoder.OnnxModel.__init__ = timed_init
 try:
     app.main(sys.argv[1:], prog_name="mtcheck")
