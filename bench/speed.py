@@ -9,7 +9,9 @@ figures are wall times, inflated by any other load on the machine):
 
 - cold ``mtcheck check`` of the fixture pair (a new process each time, wall time), with
   ``--no-cache`` (nothing cached: every sentence embedded) and with a warm embedding
-  cache (the sentences embedded by an earlier run);
+  cache (the sentences embedded by an earlier run); and the CPU seconds of each stage of
+  the cold check (CLI imports, read, segment, align with the encoder's load, metrics,
+  detect, confidence, score, and the whole process);
 - ``mtcheck --help`` and an input error (``mtcheck check`` of a missing file);
 - with ``--ted``, the ~12,000-word article pair (TED MT against refB, built as in
   ``bench/scaling.py``) as documents and ``--aligned``, time and peak RSS;
@@ -17,14 +19,14 @@ figures are wall times, inflated by any other load on the machine):
   cached), with the time per pipeline stage;
 - ``mtcheck batch`` throughput in sentences per second over ``--pairs`` pairs (wall time
   of the whole subprocess, start-up included) and its peak RSS (the whole process tree,
-  sampled from /proc); pairs are generated from the shipped fixture articles (every
+  sampled from /proc, with each process's share at the peak); pairs are generated from the shipped fixture articles (every
   sentence perturbed, so that few repeat), or, with ``--ted``, real MT output against
   refB from the WMT21 TED zh-en MQM set (the file's path as the argument: it is outside
   the project);
 - the bare encoder's throughput (``Encoder.encode`` on the batch's sentences, nothing
-  cached) with each backend: onnx (the default), onnx-int8 (quantised)
-  and sentence-transformers itself, as
-  the reference point for the batch figure; and how many tokens the aligner embeds per
+  cached) with each backend: the default one (``Encoder().backend``, what ``mtcheck
+  batch`` runs) first, as the reference point for the batch figure, then onnx, onnx-int8
+  (quantised) and sentence-transformers itself; and how many tokens the aligner embeds per
   token of the sentences (it also embeds every join of two adjacent sentences).
 
 LanguageTool is off (``--no-grammar``) in every figure: it runs in its own server
@@ -64,30 +66,41 @@ def median_time(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[f
     return statistics.median(times), times
 
 
-def tree_memory_kb(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of a process and all its descendants (kB), from /proc.
+def tree_processes(pid: int) -> list[tuple[int, str, int, int]]:
+    """(pid, name, RSS kB, PSS kB) of a process and all its descendants, from /proc.
 
-    RSS counts pages shared between processes (the memory-mapped model weights, shared
-    libraries) once per process; PSS splits them, so its sum is the memory really used.
+    RSS counts pages shared between processes (the memory-mapped model weights and
+    lexicon, shared libraries) once per process; PSS splits them, so its sum is the
+    memory really used.
     """
-    rss = pss = 0
+    out = []
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            name = re.search(r"Name:\s+(\S+)", status).group(1)
             rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
-            pss += int(re.search(r"Pss:\s+(\d+)", rollup).group(1))
+            pss = int(re.search(r"Pss:\s+(\d+)", rollup).group(1))
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError):
             continue
-    return rss, pss
+        out.append((p, name, rss, pss))
+    return out
+
+
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants (kB): see :func:`tree_processes`."""
+    procs = tree_processes(pid)
+    return sum(p[2] for p in procs), sum(p[3] for p in procs)
 
 
 #: CPU seconds (user + system) of the last command run_sampled ran, its children included.
 LAST_CPU = [0.0]
+#: Each process's RSS when the last command's tree peaked ("main 180 MB + 2 workers 310, 305 MB").
+PEAK_SPLIT = [""]
 
 
 def _children_cpu() -> float:
@@ -105,7 +118,10 @@ def run_sampled(cmd: list[str], env: dict) -> tuple[float, tuple[int, int], int]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak_rss = peak_pss = 0
     while proc.poll() is None:
-        rss, pss = tree_memory_kb(proc.pid)
+        procs = tree_processes(proc.pid)
+        rss, pss = sum(p[2] for p in procs), sum(p[3] for p in procs)
+        if rss > peak_rss:
+            PEAK_SPLIT[0] = "RSS at the peak: " + " + ".join(f"{p[2] // 1024} MB" for p in procs) + " (main first)"
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.1)
     wall = time.perf_counter() - t0
@@ -267,6 +283,60 @@ def encoder_throughput(texts: list[str], backend: str, repeat: int) -> tuple[flo
     return statistics.median(rates), statistics.median(cpu_rates)
 
 
+# ----------------------------------------------------------------------------- cold stages
+_STAGES_CHILD = """
+import json, resource, sys, time
+c0 = time.process_time()
+from mtcheck.cli import app
+import mtcheck.pipeline as pipeline
+from contextlib import contextmanager
+from mtcheck.align import onnx_encoder
+cpu = {"imports (CLI, pipeline, encoder module)": time.process_time() - c0}
+
+@contextmanager
+def timed(timings, stage):  # the pipeline's stage timer, in CPU seconds
+    t0 = time.process_time()
+    try:
+        yield
+    finally:
+        cpu[stage] = cpu.get(stage, 0.0) + time.process_time() - t0
+        timings[stage] = timings.get(stage, 0.0)
+
+pipeline._timed = timed
+init = onnx_encoder.OnnxModel.__init__
+def timed_init(self, *a, **k):
+    t0 = time.process_time()
+    init(self, *a, **k)
+    cpu["(in align) ONNX session + tokenizer"] = time.process_time() - t0
+onnx_encoder.OnnxModel.__init__ = timed_init
+try:
+    app.main(sys.argv[1:], prog_name="mtcheck")
+except SystemExit:
+    pass
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu["process total (user + sys, interpreter start included)"] = ru.ru_utime + ru.ru_stime
+print(json.dumps(cpu), file=sys.stderr)
+"""
+
+
+def cold_stage_cpu(repeat: int, env: dict) -> dict[str, float]:
+    """CPU seconds per stage of a cold ``check --no-grammar --no-cache`` (median of runs).
+
+    A new process each run, as a user starts it; the stages are the pipeline's own
+    (each includes the imports it does lazily), ``align`` includes loading the encoder.
+    CPU seconds, not wall time: other processes' load barely moves them.
+    """
+    runs = []
+    for _ in range(repeat):
+        proc = subprocess.run(
+            [sys.executable, "-c", _STAGES_CHILD, "check", str(REF), str(CAND), "--no-grammar", "--no-cache", "-q"],
+            capture_output=True, text=True, env=env, check=False, cwd=ROOT,
+        )
+        runs.append(json.loads(proc.stderr.strip().splitlines()[-1]))
+    keys = list(dict.fromkeys(k for r in runs for k in r))
+    return {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
+
+
 # ----------------------------------------------------------------------------- main
 def long_pair(tmp: Path, ted: Path, words: int = 12000) -> tuple[Path, Path, int]:
     """The ~12,000-word article pair: TED MT against refB, as documents (bench/scaling.py)."""
@@ -332,6 +402,8 @@ def main() -> None:
     table.add("cold `mtcheck check` of the fixture pair, `--no-cache`", f"{cold:.2f} s (runs {', '.join(f'{r[0]:.2f}' for r in cold_runs)}; CPU {statistics.median(cold_cpu):.2f} s)",
               f"<= {TARGETS['cold']} s", cold <= TARGETS["cold"])
     table.add("peak RSS, cold check of the fixture pair", f"{cold_mb:.0f} MB", f"<= {TARGETS['cold_mb']} MB", cold_mb <= TARGETS["cold_mb"])
+    stages = cold_stage_cpu(args.repeat, env)
+    table.add("cold check, CPU seconds per stage (median)", "; ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     subprocess.run(check, env=env, stdout=subprocess.DEVNULL, check=False)  # fill the cache
     cached, _ = median_time(check, args.repeat, env)
     table.add("cold check, embeddings cached", f"{cached:.2f} s")
@@ -369,23 +441,27 @@ def main() -> None:
         source = "generated from the fixture articles"
     n_pairs = sum(1 for _ in manifest.open(encoding="utf-8"))
     texts = manifest_texts(manifest)
-    backends = ("onnx", "onnx-int8", *([] if args.no_torch else ["sentence-transformers"]))
+    from mtcheck.align.embed import Encoder
+
+    default = Encoder().backend  # what `mtcheck batch` runs: the reference point
+    backends = list(dict.fromkeys((default, "onnx", "onnx-int8", *([] if args.no_torch else ["sentence-transformers"]))))
     bare = {b: encoder_throughput(texts, b, args.repeat) for b in backends}
     for b, (r, cpu) in bare.items():
-        table.add(f"bare encoder `{b}` ({len(texts)} sentences, nothing cached)",
+        table.add(f"bare encoder `{b}`{' (the default)' if b == default else ''} ({len(texts)} sentences, nothing cached)",
                   f"{r:.0f} sentences/s ({cpu:.0f} per CPU-second)")
     pair_tokens, every_join = _aligner_workload(manifest)
     table.add("aligner workload (sentences + the joins it embeds, vs sentences alone)",
               f"{pair_tokens:.2f}x tokens ({every_join:.1f}x if every join were embedded)")
 
-    reference_rate = bare["onnx"][0]
+    reference_rate = bare[default][0]
     for jobs in args.jobs:
         batch_runs = []
         for r in range(args.batch_repeat):
             out = tmp / f"batch-j{jobs}-{r}"
             cmd = [*MTCHECK, "batch", str(manifest), "-o", str(out), "--no-grammar", "--no-cache", "-q", "--jobs", str(jobs)]
             wall, peak_kb, code = run_sampled(cmd, env)
-            print(f"  batch --jobs {jobs}: CPU {LAST_CPU[0]:.1f} s of the process tree in {wall:.1f} s wall")
+            print(f"  batch --jobs {jobs}: CPU {LAST_CPU[0]:.1f} s of the process tree in {wall:.1f} s wall; "
+                  f"peak RSS {peak_kb[0] / 1024:.0f} MB, PSS {peak_kb[1] / 1024:.0f} MB; {PEAK_SPLIT[0]}")
             summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
             batch_runs.append((wall, peak_kb, summary, code, out))
         wall = statistics.median(r[0] for r in batch_runs)
@@ -398,7 +474,7 @@ def main() -> None:
               f"errors {summary['counts']['errors']}, wall {wall:.1f} s (in-run {summary['seconds']:.1f} s)")
         table.add(f"batch `--jobs {jobs}`, {n_pairs} pairs / {checked} sentences, end to end", f"{rate:.0f} sentences/s",
                   f">= {TARGETS['batch']}/s", rate >= TARGETS["batch"])
-        table.add(f"batch `--jobs {jobs}` vs the bare `onnx` encoder in this run", f"{rate / reference_rate:.0%}",
+        table.add(f"batch `--jobs {jobs}` vs the bare `{default}` encoder in this run", f"{rate / reference_rate:.0%}",
                   f">= {TARGETS['ratio']:.0%}", rate / reference_rate >= TARGETS["ratio"])
         table.add(f"peak memory, batch `--jobs {jobs}` (process tree)", f"RSS {peak_mb:.0f} MB, PSS {peak_pss_mb:.0f} MB",
                   f"<= {TARGETS['rss_mb']} MB" if jobs == 2 else "", peak_mb <= TARGETS["rss_mb"] if jobs == 2 else None)

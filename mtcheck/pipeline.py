@@ -18,6 +18,11 @@ from mtcheck.settings import Settings
 from mtcheck.types import Backend, Document, Finding, Report
 
 
+#: LanguageTool's code (``mtcheck.detect.languagetool.CODE``), here so that a check with
+#: ``--no-grammar`` never imports LanguageTool's client (~40 ms).
+GRAMMAR_CODE = "LT"
+
+
 @contextmanager
 def _timed(timings: dict[str, float], stage: str):
     t0 = time.perf_counter()
@@ -132,11 +137,15 @@ def check_documents(
 def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:
     """Add LanguageTool findings (none when it is disabled or unavailable: see Backend)."""
     from mtcheck.detect import code_selected
-    from mtcheck.detect.languagetool import CODE, check_grammar, merge_grammar
 
-    if not code_selected(CODE, settings.select, settings.ignore):
-        backends["languagetool"] = Backend("disabled", reason=f"{CODE} not selected (--select/--ignore)")
+    if not code_selected(GRAMMAR_CODE, settings.select, settings.ignore):
+        backends["languagetool"] = Backend("disabled", reason=f"{GRAMMAR_CODE} not selected (--select/--ignore)")
         return findings
+    if not settings.grammar and not settings.require_grammar:  # no import of LanguageTool's client
+        backends["languagetool"] = Backend("disabled", reason="turned off (--no-grammar)")
+        return findings
+    from mtcheck.detect.languagetool import check_grammar, merge_grammar
+
     grammar, backend = check_grammar(ctx, settings)
     backends["languagetool"] = backend
     if backend.status == "unavailable":

@@ -173,11 +173,23 @@ class Encoder:
         self._path: str | None = None
         self._cache = None
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.memo_sentences = MEMO_SENTENCES
         self._tok_memo = _BytesMemo(MEMO_TOKEN_BYTES, lambda e: e.vectors.nbytes)
         self._state_memo = _BytesMemo(MEMO_STATE_BYTES, _held_bytes)
         self.keep_layers: tuple[int, ...] = ()
         self.want_layers(layers)
         self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
+
+    def limit_memos(self, sentences: int, token_bytes: int, state_bytes: int) -> None:
+        """Bound the in-process memos (sentence vectors, token embeddings, layer states).
+
+        The defaults suit one process checking articles; a batch worker only needs what
+        one chunk of pairs embeds (``mtcheck.batch.task``), whatever the batch's size.
+        """
+        self.memo_sentences = sentences
+        self._tok_memo.max_bytes, self._state_memo.max_bytes = token_bytes, state_bytes
+        while len(self._memo) > sentences:
+            self._memo.popitem(last=False)
 
     @classmethod
     def from_settings(cls, settings, backend: str | None = None) -> "Encoder":
@@ -334,7 +346,7 @@ class Encoder:
     def _remember(self, vecs: dict[str, np.ndarray]) -> None:
         for t, v in vecs.items():
             self._memo[t] = v
-        while len(self._memo) > MEMO_SENTENCES:
+        while len(self._memo) > self.memo_sentences:
             self._memo.popitem(last=False)
 
     def _encode_uncached(self, texts: list[str], states: bool = True) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Batch runs: check many article pairs, one report each, plus a summary and an index.
 
-Orchestration only (like :mod:`mtcheck.pipeline`, which checks each pair); the typer
+Orchestration only (like :mod:`mtcheck.pipeline`, which checks each pair); the click
 command is in :mod:`mtcheck.cli.batch`.
 
 Inputs (:func:`open_input`):

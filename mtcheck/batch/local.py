@@ -6,7 +6,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Iterator
 
-from mtcheck.batch.task import Task, WorkerConfig, check_chunk, error_outcome, init_worker, run_chunk
+from mtcheck.batch.task import Task, WorkerConfig, check_chunk, error_outcome, init_worker, release_memory, run_chunk
 
 
 def run(chunks: Iterator[list[Task]], config: WorkerConfig, jobs: int, deliver) -> None:
@@ -16,6 +16,7 @@ def run(chunks: Iterator[list[Task]], config: WorkerConfig, jobs: int, deliver) 
         for chunk in chunks:
             for outcome in check_chunk(chunk):
                 deliver(outcome)
+            release_memory()
         return
     _run_pool(chunks, config, jobs, deliver)
 

@@ -46,9 +46,9 @@ LOW_CONFIDENCE = 0.35
 
 
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from mtcheck.detect.lexicon import zipf  # wordfreq's values, precomputed
 
-    return zipf_frequency(word, "en")
+    return zipf(word)
 
 
 def model_key(finding: Finding) -> str:

@@ -36,9 +36,9 @@ KEY_MAX_ZIPF = 4.5
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from mtcheck.detect.lexicon import zipf  # wordfreq's values, precomputed
 
-    return zipf_frequency(word, "en")
+    return zipf(word)
 
 
 @lru_cache(maxsize=65536)
