@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app
 from mtcheck.score.baseline import BaselineError, Marks, load_baseline, load_suppressions

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.batch import task as batch_task
 from mtcheck.align.embed_cache import FILENAME

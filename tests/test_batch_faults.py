@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from batch_data import MT, MT2, REF, REF2
 from mtcheck.batch import open_input, run_batch

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app
 

@@ -10,7 +10,7 @@ import math
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app
 from mtcheck.detect import all_rules

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app, build_settings
 from mtcheck.config import ConfigError, find_config, load_settings

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app
 from mtcheck.score.gate import ALPHA, SCALE, pair_quality, score

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from mtcheck.cli import app
 from mtcheck.detect import get_rule

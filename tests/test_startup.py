@@ -16,19 +16,21 @@ CAND = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
 #: Runs the CLI in-process, then prints the top-level packages it imported (JSON).
 _PROBE = """
 import json, sys
-from mtcheck.cli import app
+from mtcheck.cli import main
+sys.argv[0] = "mtcheck"
 try:
-    app.main(sys.argv[1:], prog_name="mtcheck")
+    main()
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"exit": code, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
 
 #: Never needed by `check --no-grammar`: LanguageTool's client, wordfreq (the lexicon
-#: answers), torch and sentence-transformers (ONNX Runtime runs the model), typer/pydantic
-#: (the CLI is plain click), spylls (libhunspell reads its dictionary files).
+#: answers), torch and sentence-transformers (ONNX Runtime runs the model), pydantic
+#: (typer is pinned below 0.29, which coerces options through it), spylls (libhunspell
+#: reads its dictionary files).
 NOT_FOR_CHECK = ("mtcheck.detect.languagetool", "wordfreq", "langcodes", "ftfy", "torch",
-                 "sentence_transformers", "transformers", "typer", "pydantic", "spylls")
+                 "sentence_transformers", "transformers", "pydantic", "spylls")
 #: Not for `--help` either: nothing of the pipeline.
 NOT_FOR_HELP = (*NOT_FOR_CHECK, "numpy", "onnxruntime", "sacrebleu", "rich", "mtcheck.pipeline")
 

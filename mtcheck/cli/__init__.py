@@ -1,4 +1,4 @@
-"""Command-line interface (click): ``mtcheck check``, ``rules``/``rule``, ``batch``, ``languagetool``.
+"""Command-line interface (typer): ``mtcheck check``, ``rules``/``rule``, ``batch``, ``languagetool``.
 
 One module per command, each with a ``register(app)``; the app itself, exit codes and
 the option-to-Settings mapping they share are in :mod:`mtcheck.cli.app`, the options
@@ -19,4 +19,4 @@ for _command in (check, rules, batch, languagetool):
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="mtcheck")
+    app()

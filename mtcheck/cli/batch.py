@@ -6,12 +6,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
-import click
+import typer
 
-from mtcheck.cli.app import CONTEXT, EXIT_ERROR, build_settings, fail
-from mtcheck.cli.options import shared_options
+from mtcheck.cli.app import EXIT_ERROR, build_settings, fail
+from mtcheck.cli.options import shared_option
 from mtcheck.errors import known_errors
 
 BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
@@ -43,39 +43,36 @@ options or config); 130 interrupted (run it again to resume).
 """
 
 
-def register(app: click.Group) -> None:
-    app.add_command(batch)
+def register(app: typer.Typer) -> None:
+    app.command("batch", help=BATCH_HELP)(batch)
 
 
-@click.command("batch", help=BATCH_HELP, context_settings=CONTEXT)
-@click.argument("input", metavar="INPUT")
-@click.argument("candidate", metavar="[CANDIDATE]", required=False)
-@click.option("--out-dir", "-o", default="reports", show_default=True, metavar="DIR|URL", help="Where reports, summary.json and index.html go: a folder, or an fsspec URL (s3://bucket/run, file://...).")
-@click.option("--doc-ids", metavar="FILE", help="Line-aligned input as plain lines; line i of FILE is the document id of line i.")
-@click.option("--html", is_flag=True, help="Also write a self-contained HTML report per pair.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Workers: local engine, worker processes (default 1, in-process; threads are split between them); Ray, tasks at once (default: the cluster's CPUs).")
-@click.option("--engine", metavar="local|ray", help="What runs the checks: local (default) or ray (a local Ray runtime, or the cluster of --ray-address). Config key: engine.")
-@click.option("--ray-address", metavar="ADDRESS", help="Run on this running Ray cluster (HOST:PORT of `ray start --head`; implies --engine ray). Config key: ray-address.")
-@click.option("--chunk-size", default=8, show_default=True, type=click.IntRange(min=1), metavar="N", help="Pairs per task; their sentences go through the encoder together.")
-@click.option("--force", is_flag=True, help="Re-check pairs already reported in DIR.")
-@click.option("--aligned", is_flag=True, help="Every pair is line-aligned (line i translates line i).")
-@shared_options("model", "select", "ignore", "config", "fail_on", "max_penalty", "min_quality", "min_confidence",
-                "suppressions", "languagetool_url", "no_grammar", "require_grammar", "no_cache")
-@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary line.")
 def batch(
-    input: str,
-    candidate: Optional[str],
-    out_dir: str,
-    doc_ids: Optional[str],
-    html: bool,
-    jobs: Optional[int],
-    engine: Optional[str],
-    ray_address: Optional[str],
-    chunk_size: int,
-    force: bool,
-    aligned: bool,
-    quiet: bool,
-    **shared,
+    input: str = typer.Argument(..., metavar="INPUT", help="Folder of pairs, manifest (.csv/.jsonl), or the reference side of two line-aligned files."),
+    candidate: Optional[str] = typer.Argument(None, metavar="[CANDIDATE]", help="Candidate side of two line-aligned files (DOC_ID<TAB>segment lines)."),
+    out_dir: str = typer.Option("reports", "--out-dir", "-o", metavar="DIR|URL", help="Where reports, summary.json and index.html go: a folder, or an fsspec URL (s3://bucket/run, file://...)."),
+    doc_ids: Optional[str] = typer.Option(None, "--doc-ids", metavar="FILE", help="Line-aligned input as plain lines; line i of FILE is the document id of line i."),
+    html: bool = typer.Option(False, "--html", help="Also write a self-contained HTML report per pair."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Workers: local engine, worker processes (default 1, in-process; threads are split between them); Ray, tasks at once (default: the cluster's CPUs)."),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="local|ray", help="What runs the checks: local (default) or ray (a local Ray runtime, or the cluster of --ray-address). Config key: engine."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS", help="Run on this running Ray cluster (HOST:PORT of `ray start --head`; implies --engine ray). Config key: ray-address."),
+    chunk_size: int = typer.Option(8, "--chunk-size", min=1, metavar="N", help="Pairs per task; their sentences go through the encoder together."),
+    force: bool = typer.Option(False, "--force", help="Re-check pairs already reported in DIR."),
+    aligned: bool = typer.Option(False, "--aligned", help="Every pair is line-aligned (line i translates line i)."),
+    model: Optional[str] = shared_option("model"),
+    select: Optional[List[str]] = shared_option("select"),
+    ignore: Optional[List[str]] = shared_option("ignore"),
+    config: Optional[Path] = shared_option("config"),
+    fail_on: Optional[str] = shared_option("fail_on"),
+    max_penalty: Optional[float] = shared_option("max_penalty"),
+    min_quality: Optional[float] = shared_option("min_quality"),
+    min_confidence: Optional[float] = shared_option("min_confidence"),
+    suppressions: Optional[str] = shared_option("suppressions"),
+    languagetool_url: Optional[str] = shared_option("languagetool_url"),
+    no_grammar: bool = shared_option("no_grammar"),
+    require_grammar: bool = shared_option("require_grammar"),
+    no_cache: bool = shared_option("no_cache"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary line."),
 ) -> None:
     from mtcheck.batch import BatchInputError, open_input, run_batch
     from mtcheck.batch.output import OutputError
@@ -83,7 +80,24 @@ def batch(
 
     try:
         source = open_input(input, candidate, doc_ids)
-        settings = build_settings(aligned=aligned, engine=engine, ray_address=ray_address, **shared)
+        settings = build_settings(
+            config,
+            aligned=aligned,
+            model=model,
+            select=select,
+            ignore=ignore,
+            fail_on=fail_on,
+            max_penalty=max_penalty,
+            min_quality=min_quality,
+            min_confidence=min_confidence,
+            suppressions=suppressions,
+            languagetool_url=languagetool_url,
+            require_grammar=require_grammar,
+            no_grammar=no_grammar,
+            no_cache=no_cache,
+            engine=engine,
+            ray_address=ray_address,
+        )
         if settings.engine not in ("local", "ray"):
             raise fail(f"--engine {settings.engine}: choose local or ray")
         if settings.ray_address:  # an address means Ray: one option points a run at a cluster
@@ -104,16 +118,16 @@ def batch(
     if not quiet:
         c = s["counts"]
         rate = s["sentences_per_second"]
-        click.echo(
+        typer.echo(
             f"{c['checked']}/{c['pairs']} pairs: {c['passed']} passed, {c['failed']} failed, "
             f"{c['errors']} error(s), {c['resumed']} already reported; {s['seconds']:.1f} s"
             + (f", {rate:.0f} sentences/s" if rate else "")
             + f"\nsummary: {_join(out_dir, 'summary.json')}  index: {_join(out_dir, 'index.html')}"
         )
     if result.interrupted:
-        click.echo("mtcheck: interrupted; run the same command again to resume", err=True)
-        raise click.exceptions.Exit(130)
-    raise click.exceptions.Exit(result.exit_code if result.exit_code in (0, 1) else EXIT_ERROR)
+        typer.echo("mtcheck: interrupted; run the same command again to resume", err=True)
+        raise typer.Exit(130)
+    raise typer.Exit(result.exit_code if result.exit_code in (0, 1) else EXIT_ERROR)
 
 
 def _join(out_dir: str, name: str) -> str:
@@ -180,14 +194,14 @@ class _progress:
 
     def _plain(self, done: int, total: int, entry) -> None:
         if entry is None:
-            click.echo(f"mtcheck batch: {total} pair(s)", err=True)
+            typer.echo(f"mtcheck batch: {total} pair(s)", err=True)
             return
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / done * (total - done) if done else 0.0
         detail = entry["error"] if entry["status"] == "error" else (
             "already reported" if entry.get("resumed") else f"{entry['findings']} finding(s), {entry['seconds']:.2f} s"
         )
-        click.echo(
+        typer.echo(
             f"[{done}/{total}] {entry['id']}: {entry['status']} ({detail}); "
             f"elapsed {_clock(elapsed)}, ETA {_clock(eta)}",
             err=True,

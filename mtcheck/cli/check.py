@@ -4,53 +4,48 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
-import click
+import typer
 
-from mtcheck.cli.app import CONTEXT, EXIT_FAILED, EXIT_PASSED, build_settings, fail
-from mtcheck.cli.options import shared_options
+from mtcheck.cli.app import EXIT_FAILED, EXIT_PASSED, build_settings, fail
+from mtcheck.cli.options import shared_option
 from mtcheck.errors import known_errors
 
 STDOUT_FORMATS = ("text", "json", "sarif", "junit", "github")
-_OUT = click.Path(path_type=Path)  # no checks here: write_outputs reports them in one line
 
 
-def register(app: click.Group) -> None:
-    app.add_command(check)
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
 
 
-@click.command("check", context_settings=CONTEXT)
-@click.argument("reference", metavar="REFERENCE")
-@click.argument("candidate", metavar="CANDIDATE")
-@click.option("--aligned", is_flag=True, help="Line-aligned input: line i of CANDIDATE translates line i of REFERENCE (as sacrebleu expects).")
-@shared_options("model", "select", "ignore", "config", "fail_on", "max_penalty", "min_quality", "min_confidence")
-@click.option("--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate.")
-@shared_options("suppressions", "languagetool_url", "no_grammar", "require_grammar", "no_cache", "ter")
-@click.option("--format", "-f", "fmt", default="text", metavar="FORMAT", help="What to print on stdout: text, json, sarif, junit, github.")
-@click.option("--json", "json_out", type=_OUT, metavar="PATH", help="Write the JSON report (schema mtcheck.report/1).")
-@click.option("--html", "html_out", type=_OUT, metavar="PATH", help="Write the self-contained HTML review report.")
-@click.option("--sarif", "sarif_out", type=_OUT, metavar="PATH", help="Write a SARIF 2.1.0 log (GitHub code scanning).")
-@click.option("--junit", "junit_out", type=_OUT, metavar="PATH", help="Write JUnit XML (one test case per aligned pair).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files are still written).")
 def check(
-    reference: str,
-    candidate: str,
-    aligned: bool,
-    baseline: Optional[str],
-    fmt: str,
-    json_out: Optional[Path],
-    html_out: Optional[Path],
-    sarif_out: Optional[Path],
-    junit_out: Optional[Path],
-    quiet: bool,
-    **shared,
+    reference: str = typer.Argument(..., metavar="REFERENCE", help="Clean article (human reference or original copy); '-' for stdin."),
+    candidate: str = typer.Argument(..., metavar="CANDIDATE", help="Machine-translated article to check; '-' for stdin."),
+    aligned: bool = typer.Option(False, "--aligned", help="Line-aligned input: line i of CANDIDATE translates line i of REFERENCE (as sacrebleu expects)."),
+    model: Optional[str] = shared_option("model"),
+    select: Optional[List[str]] = shared_option("select"),
+    ignore: Optional[List[str]] = shared_option("ignore"),
+    config: Optional[Path] = shared_option("config"),
+    fail_on: Optional[str] = shared_option("fail_on"),
+    max_penalty: Optional[float] = shared_option("max_penalty"),
+    min_quality: Optional[float] = shared_option("min_quality"),
+    min_confidence: Optional[float] = shared_option("min_confidence"),
+    baseline: Optional[str] = typer.Option(None, "--baseline", metavar="JSON", help="Previous JSON report: only findings new since then count toward the gate."),
+    suppressions: Optional[str] = shared_option("suppressions"),
+    languagetool_url: Optional[str] = shared_option("languagetool_url"),
+    no_grammar: bool = shared_option("no_grammar"),
+    require_grammar: bool = shared_option("require_grammar"),
+    no_cache: bool = shared_option("no_cache"),
+    ter: bool = shared_option("ter"),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="What to print on stdout: text, json, sarif, junit, github."),
+    json_out: Optional[Path] = typer.Option(None, "--json", metavar="PATH", help="Write the JSON report (schema mtcheck.report/1)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML review report."),
+    sarif_out: Optional[Path] = typer.Option(None, "--sarif", metavar="PATH", help="Write a SARIF 2.1.0 log (GitHub code scanning)."),
+    junit_out: Optional[Path] = typer.Option(None, "--junit", metavar="PATH", help="Write JUnit XML (one test case per aligned pair)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stdout (files are still written)."),
 ) -> None:
-    """Check CANDIDATE (machine translation) against REFERENCE (clean article).
-
-    REFERENCE is the clean article (human reference or original copy), CANDIDATE the
-    machine-translated article to check; '-' reads either from stdin.
-    """
+    """Check CANDIDATE (machine translation) against REFERENCE (clean article)."""
     if fmt not in STDOUT_FORMATS:
         raise fail(f"--format {fmt!r}: choose one of {', '.join(STDOUT_FORMATS)}")
     outputs = {"json": json_out, "html": html_out, "sarif": sarif_out, "junit": junit_out}
@@ -61,7 +56,24 @@ def check(
         quiet = True  # a report written to '-' is what stdout shows; the summary would garble it
 
     try:
-        settings = build_settings(aligned=aligned, baseline=baseline, **shared)
+        settings = build_settings(
+            config,
+            aligned=aligned,
+            model=model,
+            select=select,
+            ignore=ignore,
+            fail_on=fail_on,
+            max_penalty=max_penalty,
+            min_quality=min_quality,
+            min_confidence=min_confidence,
+            baseline=baseline,
+            suppressions=suppressions,
+            languagetool_url=languagetool_url,
+            require_grammar=require_grammar,
+            no_grammar=no_grammar,
+            no_cache=no_cache,
+            ter=ter,
+        )
         from mtcheck.pipeline import run_check
 
         report = run_check(reference, candidate, settings)
@@ -80,7 +92,7 @@ def check(
         write_outputs(items)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    raise click.exceptions.Exit(EXIT_PASSED if report.score.passed else EXIT_FAILED)
+    raise typer.Exit(EXIT_PASSED if report.score.passed else EXIT_FAILED)
 
 
 def _render_all(report, outputs: dict, stdout_fmt: Optional[str]) -> dict[str, str]:

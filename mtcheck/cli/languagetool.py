@@ -12,20 +12,21 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-import click
+import typer
 
-from mtcheck.cli.app import CONTEXT, EXIT_ERROR, fail
+from mtcheck.cli.app import EXIT_ERROR, fail
 
-
-@click.group("languagetool", context_settings=CONTEXT, no_args_is_help=True)
-def languagetool_app() -> None:
-    """Keep a local LanguageTool server running between checks (start | stop | status)."""
+languagetool_app = typer.Typer(
+    help="Keep a local LanguageTool server running between checks (start | stop | status).",
+    no_args_is_help=True,
+)
 
 
 @languagetool_app.command("start")
-@click.option("--port", type=click.IntRange(1, 65535), help="Loopback port (default: a free one).")
-@click.option("--startup-timeout", default=120.0, show_default=True, type=click.FloatRange(min=1), metavar="SECONDS", help="Longest wait for the server to answer.")
-def start(port: Optional[int], startup_timeout: float) -> None:
+def start(
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="Loopback port (default: a free one)."),
+    startup_timeout: float = typer.Option(120.0, "--startup-timeout", min=1, metavar="SECONDS", help="Longest wait for the server to answer."),
+) -> None:
     """Start a local LanguageTool that later checks use (until `mtcheck languagetool stop`)."""
     from mtcheck.detect.languagetool.server import ServerError, start_kept
 
@@ -34,7 +35,7 @@ def start(port: Optional[int], startup_timeout: float) -> None:
     except (ServerError, OSError) as exc:
         raise fail(f"cannot start LanguageTool: {exc}") from None
     verb = f"started in {state['startup_seconds']:.1f} s" if started else "already running"
-    click.echo(f"LanguageTool {state['version']} {verb}: {state['url']} (pid {state['pid']})")
+    typer.echo(f"LanguageTool {state['version']} {verb}: {state['url']} (pid {state['pid']})")
 
 
 @languagetool_app.command("stop")
@@ -43,12 +44,11 @@ def stop() -> None:
     from mtcheck.detect.languagetool.server import stop_kept
 
     state = stop_kept()
-    click.echo(f"LanguageTool stopped (pid {state['pid']})" if state else "no LanguageTool was running")
+    typer.echo(f"LanguageTool stopped (pid {state['pid']})" if state else "no LanguageTool was running")
 
 
 @languagetool_app.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-def status(as_json: bool) -> None:
+def status(as_json: bool = typer.Option(False, "--json", help="Print the state as JSON.")) -> None:
     """Say whether a kept LanguageTool runs, and which install a check would start otherwise."""
     from mtcheck.detect.languagetool.server import find_install, kept_server, search_places
 
@@ -56,24 +56,24 @@ def status(as_json: bool) -> None:
     install = find_install()
     problem = install.problem() if install else None
     if as_json:
-        click.echo(json.dumps({
+        typer.echo(json.dumps({
             "running": kept,
             "install": str(install.home) if install else None,
             "version": install.version if install else None,
             "problem": problem,
         }))  # fmt: skip
     elif kept:
-        click.echo(f"running: LanguageTool {kept['version']} at {kept['url']} (pid {kept['pid']}, since {kept['started']})")
+        typer.echo(f"running: LanguageTool {kept['version']} at {kept['url']} (pid {kept['pid']}, since {kept['started']})")
     else:
-        click.echo("not running (checks start a LanguageTool for each run)")
+        typer.echo("not running (checks start a LanguageTool for each run)")
     if not as_json:
         if install is None:
-            click.echo(f"install: none in {', '.join(map(str, search_places()))} (run make install-test)")
+            typer.echo(f"install: none in {', '.join(map(str, search_places()))} (run make install-test)")
         else:
-            click.echo(f"install: LanguageTool {install.version} in {install.home}" + (f" -- {problem}" if problem else ""))
+            typer.echo(f"install: LanguageTool {install.version} in {install.home}" + (f" -- {problem}" if problem else ""))
     if install is None or problem:
-        raise click.exceptions.Exit(EXIT_ERROR if not kept else 0)
+        raise typer.Exit(EXIT_ERROR if not kept else 0)
 
 
-def register(app: click.Group) -> None:
-    app.add_command(languagetool_app)
+def register(app: typer.Typer) -> None:
+    app.add_typer(languagetool_app, name="languagetool")

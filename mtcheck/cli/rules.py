@@ -1,6 +1,6 @@
 """`mtcheck rules` and `mtcheck rule CODE`: the rule catalogue, from the registry.
 
-``register(app)`` adds both commands to the click app. Nothing here knows a rule by
+``register(app)`` adds both commands to the typer app. Nothing here knows a rule by
 name: everything comes from the rule classes (code, name, category, severity, default,
 options, docstring).
 """
@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import click
-
-from mtcheck.cli.app import CONTEXT
+import typer
 
 FORMATS = ("table", "json")
 
@@ -38,15 +36,17 @@ def title(rule: type) -> str:
     return (rule.doc().splitlines() or [""])[0].strip()
 
 
-def _error(message: str) -> click.exceptions.Exit:
-    click.echo(f"mtcheck: error: {message}", err=True)
-    return click.exceptions.Exit(2)
+def _error(message: str) -> typer.Exit:
+    typer.echo(f"mtcheck: error: {message}", err=True)
+    return typer.Exit(2)
 
 
-@click.command("rules", context_settings=CONTEXT)
-@click.option("--format", "-f", "fmt", default="table", metavar="FORMAT", help="table or json.")
-@click.option("--select", metavar="CODES", help="Only codes starting with these prefixes (comma-separated).")
-def rules_command(fmt: str, select: str | None) -> None:
+def rules_command(
+    fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help="table or json."),
+    select: str = typer.Option(
+        None, "--select", metavar="CODES", help="Only codes starting with these prefixes (comma-separated)."
+    ),
+) -> None:
     """List every rule: code, name, MQM category, default severity, on/off by default."""
     from mtcheck.detect import all_rules
 
@@ -59,7 +59,7 @@ def rules_command(fmt: str, select: str | None) -> None:
         if not rules:
             raise _error(f"no rule code starts with {select!r}")
     if fmt == "json":
-        click.echo(json.dumps([rule_record(r) for r in rules], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps([rule_record(r) for r in rules], indent=2, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
@@ -84,36 +84,33 @@ def rules_command(fmt: str, select: str | None) -> None:
     if not console.is_terminal:  # piped: wide enough for one line per rule, not 80 columns
         console = Console(width=160)
     console.print(table)
-    click.echo("`mtcheck rule CODE` explains a rule; --select/--ignore choose rules by prefix.")
+    typer.echo("`mtcheck rule CODE` explains a rule; --select/--ignore choose rules by prefix.")
 
 
-@click.command("rule", context_settings=CONTEXT)
-@click.argument("code", metavar="CODE")
-@click.option("--format", "-f", "fmt", default="text", metavar="FORMAT", help="text or json.")
-def rule_command(code: str, fmt: str) -> None:
-    """Explain one rule: what it does, why it matters, an example, its options.
-
-    CODE is a rule code (MT101) or name (duplicated-word).
-    """
+def rule_command(
+    code: str = typer.Argument(..., metavar="CODE", help="Rule code (MT101) or name (duplicated-word)."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text or json."),
+) -> None:
+    """Explain one rule: what it does, why it matters, an example, its options."""
     from mtcheck.detect import get_rule
 
     rule = get_rule(code)
     if rule is None:
         raise _error(f"no rule {code!r} (see `mtcheck rules`)")
     if fmt == "json":
-        click.echo(json.dumps(rule_record(rule), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(rule_record(rule), indent=2, ensure_ascii=False))
         return
     if fmt != "text":
         raise _error(f"unknown format {fmt!r} (choose from text, json)")
     default = "on by default" if rule.default_enabled else "off by default"
     status = "" if rule.status == "stable" else f", {rule.status}"
-    click.echo(f"{rule.code} {rule.name}")
-    click.echo(f"Category: {rule.category}; severity: {rule.severity}; {default}{status}")
-    click.echo("")
-    click.echo(rule.doc())
+    typer.echo(f"{rule.code} {rule.name}")
+    typer.echo(f"Category: {rule.category}; severity: {rule.severity}; {default}{status}")
+    typer.echo("")
+    typer.echo(rule.doc())
 
 
-def register(app: click.Group) -> None:
+def register(app: typer.Typer) -> None:
     """Add `rules` and `rule` to the CLI app."""
-    app.add_command(rules_command)
-    app.add_command(rule_command)
+    app.command("rules")(rules_command)
+    app.command("rule")(rule_command)
