@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from mtcheck.cli.app import EXIT_ERROR, build_settings, fail
-from mtcheck.cli.options import shared_option
+from mtcheck.cli.options import shared_option, shared_values
 from mtcheck.errors import known_errors
 
 BATCH_HELP = """Check many article pairs: a report per pair, summary.json, index.html.
@@ -80,24 +80,7 @@ def batch(
 
     try:
         source = open_input(input, candidate, doc_ids)
-        settings = build_settings(
-            config,
-            aligned=aligned,
-            model=model,
-            select=select,
-            ignore=ignore,
-            fail_on=fail_on,
-            max_penalty=max_penalty,
-            min_quality=min_quality,
-            min_confidence=min_confidence,
-            suppressions=suppressions,
-            languagetool_url=languagetool_url,
-            require_grammar=require_grammar,
-            no_grammar=no_grammar,
-            no_cache=no_cache,
-            engine=engine,
-            ray_address=ray_address,
-        )
+        settings = build_settings(config, aligned=aligned, engine=engine, ray_address=ray_address, **shared_values(locals()))
         if settings.engine not in ("local", "ray"):
             raise fail(f"--engine {settings.engine}: choose local or ray")
         if settings.ray_address:  # an address means Ray: one option points a run at a cluster

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from mtcheck.cli.app import EXIT_FAILED, EXIT_PASSED, build_settings, fail
-from mtcheck.cli.options import shared_option
+from mtcheck.cli.options import shared_option, shared_values
 from mtcheck.errors import known_errors
 
 STDOUT_FORMATS = ("text", "json", "sarif", "junit", "github")
@@ -56,24 +56,7 @@ def check(
         quiet = True  # a report written to '-' is what stdout shows; the summary would garble it
 
     try:
-        settings = build_settings(
-            config,
-            aligned=aligned,
-            model=model,
-            select=select,
-            ignore=ignore,
-            fail_on=fail_on,
-            max_penalty=max_penalty,
-            min_quality=min_quality,
-            min_confidence=min_confidence,
-            baseline=baseline,
-            suppressions=suppressions,
-            languagetool_url=languagetool_url,
-            require_grammar=require_grammar,
-            no_grammar=no_grammar,
-            no_cache=no_cache,
-            ter=ter,
-        )
+        settings = build_settings(config, aligned=aligned, baseline=baseline, **shared_values(locals()))
         from mtcheck.pipeline import run_check
 
         report = run_check(reference, candidate, settings)

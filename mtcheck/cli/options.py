@@ -26,3 +26,9 @@ SHARED_OPTIONS = {
 def shared_option(name: str):
     """The typer option ``name`` as `check` and `batch` both declare it."""
     return SHARED_OPTIONS[name]()
+
+
+def shared_values(scope: dict) -> dict:
+    """The shared options a command declared, from its ``locals()``, as keyword arguments
+    of :func:`mtcheck.cli.app.build_settings` (``config`` apart: its first argument)."""
+    return {name: scope[name] for name in SHARED_OPTIONS if name != "config" and name in scope}
