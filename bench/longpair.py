@@ -28,7 +28,8 @@ a segment it covers (document offsets are mapped back to segments); a reference-
 finding (an omission: MT206, MT207) is correct when a segment it covers has an
 Accuracy/Omission annotation ("any error": any annotation at all). Random baselines: the
 share of candidate words inside an annotated span, and the share of segments with an
-Accuracy/Omission. Then the first lines of the default terminal output.
+Accuracy/Omission, and of a random span as long as the rule's findings on average.
+Then the first lines of the default terminal output.
 """
 
 from __future__ import annotations
@@ -256,12 +257,19 @@ def main(argv=None) -> None:
     any_share = sum(bool(s["errors"]) for s in segs) / len(segs)
     accuracy_share = sum(any(e["category"].startswith("Accuracy") for e in s["errors"]) for s in segs) / len(segs)
 
+    # Random baseline for a span of k words: P(a random k-word window overlaps an annotated span).
+    sys.path.insert(0, str(ROOT / "bench"))
+    from detectors import window_baseline
+
+    windows = window_baseline([(s["cand"], [(a - s["cand_start"], b - s["cand_start"]) for a, b in sp])
+                               for s, sp in zip(segs, spans)], kmax=40)
     tally: dict[str, Counter] = defaultdict(Counter)
     for f in report["findings"]:
         t = tally[f["code"]]
         t["shown"] += 1
         t[f["severity"]] += 1
         t["confidence"] += f.get("confidence") or 0.0
+        t["words"] += max(1, len(WORD.findall(f["text"])))
         if f["side"] == "candidate":
             idx = covered(cand_starts, f["start"], f["end"])
             t["hit"] += any(a < f["end"] and f["start"] < b for k in idx for a, b in spans[k])
@@ -274,7 +282,7 @@ def main(argv=None) -> None:
     print(f"findings shown by default: {shown} ({1000 * shown / n_words:.1f} per 1,000 words); "
           f"document quality {report['score']['quality']}; gate {'passed' if report['score']['passed'] else 'failed'}")
     print(f"notices: {' | '.join(report['notices']) or '-'}\n")
-    print("| rule | side | shown | per 1,000 words | minor/major/critical | mean confidence | precision | random |")
+    print("| rule | side | shown | per 1,000 words | minor/major/critical | mean confidence | precision | random (word / same-length span) |")
     print("|---|---|---|---|---|---|---|---|")
     sides = {f["code"]: f["side"] for f in report["findings"]}
     hits = 0
@@ -282,7 +290,9 @@ def main(argv=None) -> None:
         t = tally[code]
         hits += t["hit"]
         side = sides[code]
-        base = f"{words_in / words_total:.2f} (word)" if side == "candidate" else f"{omission_share:.2f} (omission)"
+        k = min(max(1, round(t["words"] / t["shown"])), max(windows))
+        base = (f"{words_in / words_total:.2f} (word) / {windows[k]:.2f} ({k}-word span)" if side == "candidate"
+                else f"{omission_share:.2f} (omission)")
         prec = f"{t['hit'] / t['shown']:.2f}"
         if side == "reference":
             prec += (f" (Accuracy error {t['accuracy'] / t['shown']:.2f}, random {accuracy_share:.2f}; "
