@@ -4,6 +4,7 @@ Usage::
 
     python bench/quality.py PATH/ted_zhen.jsonl            # full run: 13 systems x 529 segments
     python bench/quality.py PATH/ted_zhen.jsonl --talks 2  # quick look: the first 2 talks
+    python bench/quality.py PATH/ted_zhen.jsonl --dump ROWS.jsonl  # also the rows bench/quality_fit.py fits on
 
 Data: WMT21 TED zh-en MQM (Freitag et al. 2021; google/wmt-mqm-human-evaluation,
 Apache 2.0). For each of the 13 MT systems and each talk, the reference document is refB
