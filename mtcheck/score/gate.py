@@ -15,8 +15,9 @@ Quality (0-100, per aligned pair)
     tagger's expected error words in the candidate (sum over its words with a letter or
     digit of ``max(0, p - tagger_floor)``; 0 when the tagger does not run, e.g. with
     ``--model``), counted only as far as the reference does not support the pair (an
-    identical pair scores 100 whatever the tagger reads); ``words`` the longer side of the pair and ``s`` its reference similarity,
-    ``chrf_share x chrF/100 + (1 - chrf_share) x cosine`` (clipped to 0..1). Counting the
+    identical pair scores 100 whatever the tagger reads); ``words`` the longer side of
+    the pair and ``s`` its reference similarity, ``chrf_share x chrF/100 + (1 -
+    chrf_share) x cosine`` (clipped to 0..1). Counting the
     longer side stops rewarding a short candidate (an omission costs like an addition);
     the length term costs a difference in length either way, never length itself.
     ``SCALE = 25``: 25 points (one critical error) give 37.
@@ -26,7 +27,7 @@ Quality (0-100, per aligned pair)
     MQM (13 MT systems, 5 talks, refB), cross-validated by talk, with one factor fitted so
     that ``points`` are in MQM points. README "Quality gate in CI" has the held-out
     Kendall taus against chrF, BLEU and the embedding cosine. An identical pair with no
-    finding scores about 100; more findings, less similarity or more tagged error words
+    finding scores 100; more findings, less similarity or more tagged error words
     never raise it.
 
 Quality (document)
