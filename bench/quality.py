@@ -4,6 +4,7 @@ Usage::
 
     python bench/quality.py PATH/ted_zhen.jsonl            # full run: 13 systems x 529 segments
     python bench/quality.py PATH/ted_zhen.jsonl --talks 2  # quick look: the first 2 talks
+    python bench/quality.py PATH/ted_zhen.jsonl --dump ROWS.jsonl  # also the rows bench/quality_fit.py fits on
 
 Data: WMT21 TED zh-en MQM (Freitag et al. 2021; google/wmt-mqm-human-evaluation,
 Apache 2.0). For each of the 13 MT systems and each talk, the reference document is refB
@@ -28,6 +29,9 @@ alone, the quality without the rules' findings, the rules' penalty alone):
   over a segment, so length alone ranks segments well when they are pooled; within one
   source segment length hardly varies, and this column shows what the similarity signals
   add;
+- the tagger row uses the shipped tagger, trained on these five talks (in-sample: it
+  flatters the tagger); ``bench/quality_fit.py`` fits the quality's weights with held-out
+  tagger probabilities and prints the held-out taus;
 - system level: pairwise ranking accuracy over the 78 system pairs (mean -MQM per
   system against the mean quality, and against corpus chrF / BLEU per system).
 """
@@ -49,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from mtcheck.align.embed import Encoder  # noqa: E402
 from mtcheck.pipeline import check_documents  # noqa: E402
-from mtcheck.score.gate import ALPHA, SCALE, similarity_of  # noqa: E402
+from mtcheck.score.gate import SCALE, quality_weights, similarity_of  # noqa: E402
 from mtcheck.settings import Settings  # noqa: E402
 from mtcheck.types import Document  # noqa: E402
 
@@ -134,6 +138,7 @@ def main() -> None:
                     "quality": bead.quality,
                     "penalty": bead.penalty,
                     "cosine": bead.similarity,
+                    "error_words": bead.error_words,
                     "s": similarity_of(bead),
                     "chrf": bead.chrf,
                     "codes": [f.code for f in report.findings
@@ -150,18 +155,23 @@ def main() -> None:
         Path(args.dump).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     chrf, bleu = CHRF(), BLEU(effective_order=True)
     w = settings.weights
+    qw = quality_weights()
     human = -np.array([r["mqm"] for r in rows])
     words = np.array([len(r["hyp"].split()) for r in rows])
-    longer = np.maximum(words, np.array([r["ref_words"] for r in rows]))
+    ref_words = np.array([r["ref_words"] for r in rows])
+    longer = np.maximum(words, ref_words)
     s = np.array([r["s"] for r in rows])
+    chrf_cos = np.array([(r["chrf"] / 100 + max(0.0, min(1.0, r["cosine"]))) / 2 for r in rows])
     expected = np.array([sum(w[sev] * (1.0 if c is None else c) for _, sev, c in r["findings"]) for r in rows])
+    similarity_term = qw.similarity * longer * (1 - s) + qw.length * np.abs(words - ref_words)
     metrics = {
         "mtcheck quality": np.array([r["quality"] for r in rows]),
-        "  without findings (similarity term only)": np.exp(-ALPHA * longer * (1 - s) / SCALE),
+        "  without findings and tagger (similarity terms only)": np.exp(-similarity_term / SCALE),
         "  expected finding points only (-expected)": -expected,
         "  findings penalty only (-penalty)": -np.array([r["penalty"] for r in rows]),
-        "  previous formula (penalty + candidate words)": np.exp(
-            -(np.array([r["penalty"] for r in rows]) + ALPHA * words * (1 - s)) / SCALE),
+        "  tagger's expected error words only (in-sample!)": -np.array([r["error_words"] or 0.0 for r in rows]),
+        "  previous formula (expected + 0.5 x longer x (1 - s))": np.exp(
+            -(expected + 0.5 * longer * (1 - chrf_cos)) / SCALE),
         "sentence chrF (sacrebleu)": np.array([chrf.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "sentence BLEU (sacrebleu)": np.array([bleu.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "embedding cosine": np.array([r["cosine"] for r in rows]),
@@ -182,7 +192,7 @@ def main() -> None:
     for i, r in enumerate(rows):
         by_item[r["item"]].append(i)
     items = [v for v in by_item.values() if len(v) > 1 and np.ptp(human[v]) > 0]
-    print(f"{'metric':44s} {'seg tau-b':>9s} {'item tau':>8s} {'sys acc':>8s}")
+    print(f"{'metric':56s} {'seg tau-b':>9s} {'item tau':>8s} {'sys acc':>8s}")
     for name, values in metrics.items():
         tau = kendall_tau_b(values, human)
         per_item = [kendall_tau_b(values[v], human[v]) for v in items if np.ptp(values[v]) > 0]
@@ -192,7 +202,7 @@ def main() -> None:
         else:
             sys_scores = {k: float(values[v].mean()) for k, v in by_system.items()}
         acc = pairwise_accuracy(human_sys, sys_scores)
-        print(f"{name:44s} {tau:9.4f} {item_tau:8.4f} {acc:8.3f}")
+        print(f"{name:56s} {tau:9.4f} {item_tau:8.4f} {acc:8.3f}")
     print("seg tau-b: Kendall tau-b with -MQM over all segments pooled (scipy.stats.kendalltau, variant b)")
     print("item tau: mean tau-b per source segment across the systems' translations of it (length hardly varies there)")
     print("sys acc: pairwise ranking accuracy over system pairs (chrF/BLEU: corpus score per system; others: mean)")

@@ -62,11 +62,11 @@ def check_documents(
     timings = {} if timings is None else timings
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
-    if any(r.reads_tagger for r in rules):  # one forward pass serves alignment and tagger
-        from mtcheck.detect.tagger import model as tagger_model, serves
+    # One forward pass serves alignment, the tagger's rules and the quality score.
+    from mtcheck.detect.tagger import model as tagger_model, serves
 
-        if serves(encoder):
-            encoder.want_layers(tagger_model().layers)
+    if serves(encoder):
+        encoder.want_layers(tagger_model().layers)
     if settings.require_grammar:  # fail early too, before the model loads
         from mtcheck.detect.languagetool import preflight
 
@@ -116,7 +116,7 @@ def check_documents(
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings, reference)
+        verdict = score(findings, beads, candidate, settings, reference, tags=ctx.tagger())
 
     return Report(
         reference=reference,

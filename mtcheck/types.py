@@ -48,8 +48,10 @@ class Bead:
 
     One side may be empty (an unaligned sentence). ``similarity`` is the cosine of the
     two sides' embeddings, ``chrf`` the sentence chrF of candidate against reference;
-    both are ``None`` when a side is empty. ``penalty`` and ``quality`` are filled in by
-    the scoring stage.
+    both are ``None`` when a side is empty. ``penalty``, ``error_words`` and ``quality``
+    are filled in by the scoring stage; ``error_words`` is the error tagger's expected
+    number of candidate words inside an error (the sum of its word probabilities), ``None``
+    when the tagger did not run.
     """
 
     reference: tuple[int, ...]
@@ -58,6 +60,7 @@ class Bead:
     chrf: float | None = None
     penalty: float = 0.0
     quality: float | None = None
+    error_words: float | None = None
 
     @property
     def aligned(self) -> bool:

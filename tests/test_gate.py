@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mtcheck.cli import app
-from mtcheck.score.gate import ALPHA, SCALE, pair_quality, score
+from mtcheck.score.gate import SCALE, pair_points, pair_quality, quality_weights, score, similarity_of
 from mtcheck.settings import Settings
 from mtcheck.types import Bead, Document, Finding, Sentence
 
@@ -71,17 +71,59 @@ def test_custom_weights():
 
 
 def test_pair_quality_formula():
+    w = quality_weights()
     bead = Bead((0,), (0,), similarity=0.8, chrf=60.0)
-    s = (0.8 + 0.6) / 2
-    expected = 100 * math.exp(-(5 + ALPHA * 20 * (1 - s)) / SCALE)
-    assert pair_quality(bead, 5, 20) == pytest.approx(expected, abs=0.01)
-    # identical text, no finding: 100; an unaligned bead has no quality
-    assert pair_quality(Bead((0,), (0,), similarity=1.0, chrf=100.0), 0, 20) == 100
-    assert pair_quality(Bead((), (0,)), 0, 20) is None
-    # more penalty or less similarity never raises quality
-    assert pair_quality(bead, 25, 20) < pair_quality(bead, 5, 20) < pair_quality(bead, 0, 20)
+    s = w.chrf_share * 0.6 + (1 - w.chrf_share) * 0.8
+    assert similarity_of(bead) == pytest.approx(s)
+    points = w.findings * 5 + (w.tagger * 2 + w.similarity * 22) * (1 - s) + w.length * 2
+    assert pair_points(5, 2, 20, 22, s) == pytest.approx(points)
+    assert pair_quality(bead, 5, 20, 22, tagged=2) == pytest.approx(100 * math.exp(-points / SCALE), abs=0.01)
+    # an unaligned bead has no quality
+    assert pair_quality(Bead((), (0,)), 0, 20, 0) is None
+
+
+def test_clean_pair_scores_about_100():
+    identical = Bead((0,), (0,), similarity=1.0, chrf=100.0)
+    assert pair_quality(identical, 0, 20, 20) == 100
+    # whatever the tagger reads in an identical pair
+    assert pair_quality(identical, 0, 20, 20, tagged=5) == 100
+
+
+def test_quality_is_monotone_in_findings_tagger_and_similarity():
+    bead = Bead((0,), (0,), similarity=0.8, chrf=60.0)
+    q = [pair_quality(bead, p, 20, 20) for p in (0, 1, 5, 25, 50)]
+    assert q == sorted(q, reverse=True) and len(set(q)) == len(q)
+    t = [pair_quality(bead, 1, 20, 20, tagged=x) for x in (0, 1, 3)]
+    assert t == sorted(t, reverse=True) and (t[0] > t[-1] or quality_weights().tagger == 0)
     worse = Bead((0,), (0,), similarity=0.5, chrf=30.0)
-    assert pair_quality(worse, 0, 20) < pair_quality(bead, 0, 20)
+    assert pair_quality(worse, 0, 20, 20) < pair_quality(bead, 0, 20, 20)
+
+
+def test_quality_does_not_reward_length():
+    """A shorter candidate (an omission) or a longer one never scores above the same-length one."""
+    bead = Bead((0,), (0,), similarity=0.8, chrf=60.0)
+    same = pair_quality(bead, 0, 20, 20)
+    assert pair_quality(bead, 0, 12, 20) <= same and pair_quality(bead, 0, 28, 20) <= same
+
+
+def test_weights_file_is_documented_and_sane():
+    w = quality_weights()
+    assert min(w.findings, w.tagger, w.similarity, w.length) >= 0 and w.findings > 0
+    assert 0 <= w.chrf_share <= 1 and 0 <= w.tagger_floor < 1
+    import json
+    from mtcheck.score.gate import WEIGHTS
+
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    assert "bench/quality_fit.py" in data["command"] and data["held_out_talks"]["pooled_tau"] > 0
+
+
+def test_document_quality_falls_with_findings():
+    cand = _doc(CAND_LINES)
+    clean = score([], _beads(), cand, Settings(fail_on=None)).quality
+    one = score([_finding(cand, 1, "major")], _beads(), cand, Settings(fail_on=None)).quality
+    two = score([_finding(cand, 1, "major"), _finding(cand, 0, "critical")], _beads(), cand,
+                Settings(fail_on=None)).quality
+    assert clean > one > two
 
 
 @pytest.mark.parametrize(

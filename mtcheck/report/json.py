@@ -44,6 +44,7 @@ def report_to_dict(report: Report) -> dict:
                 "chrf": b.chrf,
                 "penalty": b.penalty,
                 "quality": b.quality,
+                "error_words": b.error_words,
             }
             for b in report.alignment
         ],

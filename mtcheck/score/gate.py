@@ -7,26 +7,28 @@ Penalty
     words. Each bead gets the penalty of the findings in its candidate sentences.
 
 Quality (0-100, per aligned pair)
-    ``points = expected + ALPHA * words * (1 - s)``
+    ``points = F * E + (G * T + A * words) * (1 - s) + D * |cand words - ref words|``
     ``quality = 100 * exp(-points / SCALE)``
 
-    ``expected`` is the MQM points the pair's counted candidate findings are expected to
-    cost: each finding's severity weight times its calibrated confidence (the probability
-    that an annotator marks it; ``mtcheck.score.confidence``), weight alone when it has no
-    confidence. ``words`` is the longer side of the pair (reference or candidate words) and
-    ``s`` the pair's reference similarity, the mean of ``chrF / 100`` and the embedding
-    cosine (clipped to 0..1). The second term estimates the MQM points a human would give
-    text the reference does not support: ``ALPHA = 0.5`` points per word of dissimilar
-    text. Counting the longer side, not the candidate, stops rewarding a candidate for
-    being short (an omission costs points like an addition) and stops punishing a longer
-    candidate whose extra words the reference supports. ``SCALE = 25``: one critical
-    finding alone gives 37, a major 82, a minor 96. Unaligned beads have no quality.
+    ``E`` is the MQM weight of the pair's counted candidate findings (times each one's
+    calibrated confidence when the weights say ``confidence_weighted``); ``T`` the error
+    tagger's expected error words in the candidate (sum over its words with a letter or
+    digit of ``max(0, p - tagger_floor)``; 0 when the tagger does not run, e.g. with
+    ``--model``), counted only as far as the reference does not support the pair (an
+    identical pair scores 100 whatever the tagger reads); ``words`` the longer side of
+    the pair and ``s`` its reference similarity, ``chrf_share x chrF/100 + (1 -
+    chrf_share) x cosine`` (clipped to 0..1). Counting the
+    longer side stops rewarding a short candidate (an omission costs like an addition);
+    the length term costs a difference in length either way, never length itself.
+    ``SCALE = 25``: 25 points (one critical error) give 37.
 
-    Agreement with human MQM on WMT21 TED zh-en (13 MT systems, 6,877 segments, refB as
-    reference; ``python bench/quality.py DATA``; README "Quality score"): segment-level
-    Kendall tau-b 0.280 (sentence chrF 0.125); within a source segment 0.091 (chrF 0.074).
-    With candidate words and unweighted penalties (the formula before the confidence) the
-    same run gives 0.275 and 0.080.
+    The weights F, G, A, D, ``chrf_share`` and ``tagger_floor`` are data:
+    ``mtcheck/score/quality.json``, fitted by ``bench/quality_fit.py`` on WMT21 TED zh-en
+    MQM (13 MT systems, 5 talks, refB), cross-validated by talk, with one factor fitted so
+    that ``points`` are in MQM points. README "Quality gate in CI" has the held-out
+    Kendall taus against chrF, BLEU and the embedding cosine. An identical pair with no
+    finding scores 100; more findings, less similarity or more tagged error words
+    never raise it.
 
 Quality (document)
     The mean of the aligned pairs' qualities weighted by their candidate words; ``None``
@@ -48,17 +50,39 @@ Gate (``passed``)
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from pathlib import Path
 
 from mtcheck.score.confidence import LOW_CONFIDENCE
 from mtcheck.settings import Settings
 from mtcheck.types import SEVERITIES, Bead, Document, Finding, Score
 
-#: MQM points per candidate word of text the reference does not support (s = 0).
-ALPHA = 0.5
 #: Points at which quality falls to 100/e (about 37).
 SCALE = 25.0
+WEIGHTS = Path(__file__).with_name("quality.json")
+
+
+@dataclass(frozen=True)
+class QualityWeights:
+    """The fitted weights of the pair quality (``quality.json``; see the module docstring)."""
+
+    findings: float
+    tagger: float
+    similarity: float
+    length: float
+    chrf_share: float
+    tagger_floor: float
+    confidence_weighted: bool
+
+
+@lru_cache(maxsize=1)
+def quality_weights() -> QualityWeights:
+    """The shipped weights, read once per process."""
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    return QualityWeights(**{f.name: data[f.name] for f in fields(QualityWeights)})
 
 
 def is_low_confidence(finding: Finding) -> bool:
@@ -79,31 +103,46 @@ def bead_of_sentence(beads: list[Bead]) -> dict[int, int]:
     return {j: k for k, b in enumerate(beads) for j in b.candidate}
 
 
-def similarity_of(bead: Bead) -> float | None:
-    """The pair's reference similarity ``s`` in 0..1: mean of chrF/100 and cosine."""
-    parts = []
-    if bead.chrf is not None:
-        parts.append(bead.chrf / 100.0)
-    if bead.similarity is not None:
-        parts.append(bead.similarity)
-    if not parts:
+def similarity_of(bead: Bead, chrf_share: float | None = None) -> float | None:
+    """The pair's reference similarity ``s`` in 0..1 from its chrF/100 and cosine.
+
+    ``chrf_share`` (default: the fitted weights') is chrF's part; when one of the two is
+    missing the other alone.
+    """
+    share = quality_weights().chrf_share if chrf_share is None else chrf_share
+    chrf = None if bead.chrf is None else bead.chrf / 100.0
+    if chrf is None and bead.similarity is None:
         return None
-    return max(0.0, min(1.0, sum(parts) / len(parts)))
+    if chrf is None or bead.similarity is None:
+        s = chrf if chrf is not None else bead.similarity
+    else:
+        s = share * chrf + (1.0 - share) * bead.similarity
+    return max(0.0, min(1.0, s))
 
 
-def pair_points(penalty: float, words: int, s: float) -> float:
-    """Expected finding points plus the estimated MQM points of text the reference does not support."""
-    return penalty + ALPHA * words * (1.0 - s)
+def pair_points(findings: float, tagged: float, cand_words: int, ref_words: int, s: float,
+                w: QualityWeights | None = None) -> float:
+    """Estimated MQM points of one aligned pair (see the module docstring)."""
+    w = w or quality_weights()
+    return (w.findings * findings
+            + (w.tagger * tagged + w.similarity * max(cand_words, ref_words)) * (1.0 - s)
+            + w.length * abs(cand_words - ref_words))
 
 
-def pair_quality(bead: Bead, penalty: float, words: int) -> float | None:
-    """0-100 quality of one aligned pair (``None`` when not aligned)."""
+def pair_quality(bead: Bead, findings: float, cand_words: int, ref_words: int, tagged: float = 0.0,
+                 w: QualityWeights | None = None) -> float | None:
+    """0-100 quality of one aligned pair (``None`` when not aligned).
+
+    ``findings``: the MQM weight of its counted findings (confidence-weighted or not, as
+    the weights say); ``tagged``: the tagger's excess error words (0 without the tagger).
+    """
     if not bead.aligned:
         return None
-    s = similarity_of(bead)
+    s = similarity_of(bead, None if w is None else w.chrf_share)
     if s is None:
         return None
-    return round(100.0 * math.exp(-pair_points(penalty, words, s) / SCALE), 2)
+    points = pair_points(findings, tagged, cand_words, ref_words, s, w)
+    return round(100.0 * math.exp(-points / SCALE), 2)
 
 
 def gate_reasons(counted: list[Finding], per_1000: float, quality: float | None, settings: Settings) -> list[str]:
@@ -122,36 +161,63 @@ def gate_reasons(counted: list[Finding], per_1000: float, quality: float | None,
     return reasons
 
 
+def tagger_words(beads: list[Bead], tags: list | None, text: str, floor: float) -> list[tuple[float, float] | None]:
+    """Per bead, the tagger's (expected error words, excess over ``floor``) in its candidate.
+
+    Sums over the words with a letter or digit (the words the tagger was trained on) of
+    ``p`` and of ``max(0, p - floor)``. ``tags``: :class:`mtcheck.detect.tagger.SentenceTags`
+    per candidate sentence (the pipeline's ``CheckContext.tagger()``) over the candidate
+    ``text``; ``None`` per bead when there are none.
+    """
+    if not tags:
+        return [None] * len(beads)
+    per_sentence = {}
+    for t in tags:
+        ps = [float(p) for (a, b), p in zip(t.spans, t.probs) if any(c.isalnum() for c in text[a:b])]
+        per_sentence[t.sentence] = (sum(ps), sum(max(0.0, p - floor) for p in ps))
+    out = []
+    for b in beads:
+        parts = [per_sentence.get(j, (0.0, 0.0)) for j in b.candidate]
+        out.append((sum(p for p, _ in parts), sum(e for _, e in parts)) if b.candidate else None)
+    return out
+
+
 def score(
     findings: list[Finding],
     beads: list[Bead],
     candidate: Document,
     settings: Settings,
     reference: Document | None = None,
+    tags: list | None = None,
 ) -> Score:
-    """Fill each bead's penalty/quality and return the document score with the verdict.
+    """Fill each bead's penalty/error words/quality and return the document score with the verdict.
 
     ``reference``: for the pair's word count (the longer side); without it the candidate's.
+    ``tags``: the error tagger's word probabilities per candidate sentence (optional).
     """
     weights = settings.weights
+    w = quality_weights()
     where = bead_of_sentence(beads)
     counted = cap_low_confidence([f for f in findings if f.side == "candidate" and f.counted])
     total = 0.0
-    expected = [0.0] * len(beads)
+    points = [0.0] * len(beads)
     for b in beads:
         b.penalty = 0.0
     for f in counted:
-        w = weights.get(f.severity, 0.0)
-        total += w
+        sev = weights.get(f.severity, 0.0)
+        total += sev
         if f.sentence in where:
-            beads[where[f.sentence]].penalty += w
-            expected[where[f.sentence]] += w * (1.0 if f.confidence is None else f.confidence)
+            beads[where[f.sentence]].penalty += sev
+            conf = 1.0 if f.confidence is None or not w.confidence_weighted else f.confidence
+            points[where[f.sentence]] += sev * conf
     weighted, weight = 0.0, 0
+    tagged = tagger_words(beads, tags, candidate.text, w.tagger_floor)
     for k, b in enumerate(beads):
         b.penalty = round(b.penalty, 4)
+        b.error_words = None if tagged[k] is None else round(tagged[k][0], 4)
         words = sum(len(candidate.sentences[j].text.split()) for j in b.candidate)
-        ref_words = sum(len(reference.sentences[i].text.split()) for i in b.reference) if reference else 0
-        b.quality = pair_quality(b, expected[k], max(words, ref_words))
+        ref_words = sum(len(reference.sentences[i].text.split()) for i in b.reference) if reference else words
+        b.quality = pair_quality(b, points[k], words, ref_words, 0.0 if tagged[k] is None else tagged[k][1], w)
         if b.quality is not None:
             weighted += b.quality * max(words, 1)
             weight += max(words, 1)
