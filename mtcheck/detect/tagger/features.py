@@ -74,37 +74,41 @@ def word_features(
     hidden = layers.shape[-1]
     if n == 0:
         return spans, np.zeros((0, dim(hidden)), dtype=np.float32)
+    # Words are runs of consecutive pieces: per-word means and minima are reduceat's.
+    starts = np.fromiter((p[0] for p in words), dtype=np.intp, count=n)
+    pieces = np.fromiter((len(p) for p in words), dtype=np.float32, count=n)
     states = np.concatenate([layers[mid], layers[last]], axis=1).astype(np.float32)
-    base = np.stack([states[p].mean(0) for p in words])
+    base = np.add.reduceat(states, starts, axis=0) / pieces[:, None]
     ref = np.zeros((n, N_REF), dtype=np.float32)
     has_ref = ref_layers is not None and ref_tokens is not None and len(ref_tokens) > 0
     if has_ref:
         cos_last = (_unit(layers[last]) @ _unit(ref_layers[last]).T).max(1)
         cos_lex = (_unit(layers[lexical]) @ _unit(ref_layers[lexical]).T).max(1)
-        ref_words = {
-            "".join(ref_tokens[k].removeprefix("##") for k in p).lower()
-            for p in group_words(ref_tokens, [])
-        }
-        for i, p in enumerate(words):
-            w = "".join(tokens[k].removeprefix("##") for k in p).lower()
-            ref[i] = (cos_last[p].min(), cos_last[p].mean(), cos_lex[p].min(), cos_lex[p].mean(),
-                      float(w in ref_words))
+        ref_words = set(_word_strings(ref_tokens, group_words(ref_tokens, [])))
+        ref[:, 0] = np.minimum.reduceat(cos_last, starts)
+        ref[:, 1] = np.add.reduceat(cos_last, starts) / pieces
+        ref[:, 2] = np.minimum.reduceat(cos_lex, starts)
+        ref[:, 3] = np.add.reduceat(cos_lex, starts) / pieces
+        ref[:, 4] = [w in ref_words for w in _word_strings(tokens, words)]
     surface = np.zeros((n, N_SURFACE), dtype=np.float32)
-    for i, (a, b) in enumerate(spans):
-        w = text[a:b]
-        surface[i] = (
-            any(c.isdigit() for c in w),
-            w[:1].isupper() and i > 0,
-            i == 0,
-            not any(c.isalnum() for c in w),
-            len(words[i]) / 5.0,
-            i / max(1, n - 1),
-        )
+    strings = [text[a:b] for a, b in spans]
+    surface[:, 0] = [any(c.isdigit() for c in w) for w in strings]
+    surface[:, 1] = [w[:1].isupper() for w in strings]
+    surface[0, 1] = 0.0
+    surface[0, 2] = 1.0
+    surface[:, 3] = [not any(c.isalnum() for c in w) for w in strings]
+    surface[:, 4] = pieces / 5.0
+    surface[:, 5] = np.arange(n, dtype=np.float32) / max(1, n - 1)
     exists = _window(np.ones((n, 1), dtype=np.float32))
     exists = np.delete(exists, WINDOW, axis=1)  # the word itself always exists
     flag = np.full((n, 1), float(has_ref), dtype=np.float32)
     x = np.concatenate([base, _window(ref), flag, exists, surface], axis=1)
     return spans, x.astype(np.float32)
+
+
+def _word_strings(tokens: list[str], words: list[list[int]]) -> list[str]:
+    """The lower-cased word each group of wordpieces spells."""
+    return ["".join(tokens[k].removeprefix("##") for k in p).lower() for p in words]
 
 
 def without_reference(x: np.ndarray, hidden: int = HIDDEN) -> np.ndarray:
