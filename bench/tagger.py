@@ -47,10 +47,11 @@ def heldout(args) -> None:
 
     mid = model().layers[1]
     items = train.load(args.path)
-    st = train.states([it["text"] for it in items] + [it["ref"] for it in items], args.cache)
+    cache = args.cache or f"/tmp/tagger-states-{args.backend}.npz"
+    st = train.states([it["text"] for it in items] + [it["ref"] for it in items], cache, backend=args.backend)
     from mtcheck.detect.tagger.features import without_reference
 
-    x, y, where = train.build(items, st, mid)
+    x, y, where = train.build(items, st, mid, model().extended)
     p = np.zeros(len(y))
     pn = np.zeros(len(y))
     for talk in sorted({it["talk"] for it in items}):
@@ -275,9 +276,10 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="part", required=True)
     h = sub.add_parser("heldout")
     h.add_argument("path")
-    h.add_argument("--cache", default="/tmp/tagger-states.npz")
+    h.add_argument("--cache", default=None, help="states cache (default /tmp/tagger-states-BACKEND.npz)")
+    h.add_argument("--backend", default="onnx-int8", help="encoder of the states (the product's default)")
     h.add_argument("--hidden", type=int, default=32)
-    h.add_argument("--share", type=float, default=0.4)
+    h.add_argument("--share", type=float, default=0.6, help="as train/tagger.py")
     f = sub.add_parser("false-alarms")
     f.add_argument("path")
     m = sub.add_parser("mt205")

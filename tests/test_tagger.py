@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = Path(__file__).parent / "data" / "fixture-gold.jsonl"
 GARBLED = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
 
-#: Recorded with the shipped weights and the bundled model (ONNX encoder), 2026-12-01.
+#: Recorded with the shipped weights and the bundled model (default int8 ONNX encoder), 2026-12-01.
 RECORDED_TEXTS = ('The less operational of weapons will "nothing happens".',
                   "Senior Turkish officials will join the talks.")
 RECORDED_REFS = ("The US provides fewer weapons, and nothing will happen.", None)
 RECORDED_PROBS = (
-    [0.1327, 0.2253, 0.687, 0.4036, 0.2051, 0.0358, 0.8002, 0.1037, 0.0269, 0.5548, 0.0653],
-    [0.0489, 0.5719, 0.018, 0.0274, 0.1456, 0.0491, 0.1231, 0.0057],
+    [0.1663, 0.3681, 0.7372, 0.3152, 0.2403, 0.062, 0.7658, 0.0511, 0.0233, 0.5376, 0.1046],
+    [0.0724, 0.4281, 0.0189, 0.0455, 0.0339, 0.0618, 0.1146, 0.0061],
 )
 
 
@@ -52,11 +52,14 @@ def test_missing_weights_are_a_clear_error(tmp_path):
         load(tmp_path / "absent.npz", CHECKSUM)
 
 
-def test_token_states_match_transformers(encoder):
-    """Encoder.token_states gives HF transformers' output_hidden_states (within 1e-4)."""
+def test_token_states_match_transformers():
+    """Encoder.token_states (fp32) gives HF transformers' output_hidden_states (within 1e-4)."""
     torch = pytest.importorskip("torch")
     from transformers import AutoModel, AutoTokenizer
 
+    from mtcheck.align.embed import Encoder
+
+    encoder = Encoder(backend="onnx")
     texts = ["The less operational of weapons will \"nothing happens\".", "Kiev, 12:30 local time."]
     states = encoder.token_states(texts, (0, 3, 6))
     tok = AutoTokenizer.from_pretrained(encoder.path)

@@ -49,6 +49,7 @@ class TaggerModel:
     w2: "np.ndarray"
     b2: float
     layers: tuple[int, ...]  # encoder layers read: (embedding, middle, last)
+    extended: bool = False  # reads the extended features (features.word_features)
 
     def predict(self, x: "np.ndarray") -> "np.ndarray":
         import numpy as np
@@ -85,6 +86,7 @@ def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
         w2=z["w2"].astype(np.float32),
         b2=float(z["b2"]),
         layers=tuple(int(k) for k in z["layers"]),
+        extended=bool(z["extended"]) if "extended" in z.files else False,
     )
 
 
@@ -131,6 +133,7 @@ def _tag_all(texts, refs, states, m):
         spans, x = word_features(
             text, s.tokens, s.offsets, s.layers,
             r.tokens if r else None, r.layers if r else None, mid=1, last=2, lexical=0,
+            extended=m.extended,
         )
         probs = m.predict(x) if len(spans) else x[:, 0]
         out.append((spans, probs, x[:, SUPPORT_COLUMN] if r is not None else None))
