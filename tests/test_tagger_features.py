@@ -12,6 +12,7 @@ from mtcheck.detect.tagger.features import (
     _window,
     dim,
     group_words,
+    without_reference,
     word_features,
 )
 
@@ -66,3 +67,19 @@ def test_features_of_an_empty_sentence(encoder):
     (empty,) = encoder.token_states([""], (0, 3, 6))
     spans, x = word_features("", empty.tokens, empty.offsets, empty.layers)
     assert spans == [] and x.shape == (0, dim())
+
+
+def test_extended_features_keep_the_base_columns_and_drop_the_reference_cleanly(encoder):
+    cand, ref = encoder.token_states([TEXT, REF], (0, 3, 6))
+    spans, base = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, ref.tokens, ref.layers)
+    _, ext = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, ref.tokens, ref.layers, extended=True)
+    _, blind = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, extended=True)
+    assert ext.shape == (len(spans), dim(extended=True)) and dim(extended=True) > dim()
+    np.testing.assert_array_equal(ext[:, : dim()], base)
+    # What a reference adds is exactly the columns without_reference zeroes.
+    np.testing.assert_array_equal(without_reference(ext), blind)
+    assert np.isfinite(ext).all()
+    words = [TEXT[a:b] for a, b in spans]
+    lexicon = ext[:, dim() : dim() + 3]  # zipf / 8, unseen by wordfreq, unknown to Hunspell
+    assert lexicon[words.index("biggestists")].tolist() == [0.0, 1.0, 1.0]
+    assert lexicon[words.index("weapons"), 0] > 0.4 and lexicon[words.index("weapons"), 2] == 0.0
