@@ -1,10 +1,11 @@
 """The learned token-level error tagger: P(an MQM annotator marks this word as an error).
 
 A one-hidden-layer MLP over the encoder's frozen hidden states (a middle and the last
-layer, each word with two neighbours on each side) and, when the sentence is aligned,
-how well each token is matched in the reference sentence (features:
-:mod:`mtcheck.detect.tagger.features`). Trained by ``train/tagger.py`` on the WMT21 TED
-zh-en MQM annotations (Apache-2.0); see ``MODEL_CARD.md`` next to this file.
+layer, each word's own), cheap lexicon cues and, when the sentence is aligned, how well
+each word and its neighbours are matched in the reference sentence (features:
+:mod:`mtcheck.detect.tagger.features`; ``extended`` in the weights file says which set).
+Trained by ``train/tagger.py`` on the WMT21 TED zh-en MQM annotations (Apache-2.0), on
+the states of the default int8 encoder; see ``MODEL_CARD.md`` next to this file.
 
 Inference is numpy only: the encoder's states (``Encoder.token_states``) and two small
 matrix products per sentence. The weights file's SHA-256 must match ``tagger.sha256``:

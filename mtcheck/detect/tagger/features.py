@@ -4,7 +4,8 @@ Input: the encoder's raw hidden states of a candidate sentence (and of its align
 reference sentence, when there is one), as ``Encoder.token_states`` gives them. Words are
 BERT's pre-tokenizer words: a wordpiece starting with ``##`` continues the previous word.
 
-Per word, in this order (2 x 384 + 42 columns for all-MiniLM-L6-v2, :func:`dim`):
+Per word, in this order (2 x 384 + 42 columns for all-MiniLM-L6-v2, :func:`dim`; 36
+more with ``extended=True``, the shipped model's):
 
 - the mean of its wordpieces' states at the middle layer and at the last layer (the
   neighbours' states too, a +-2 window, overfitted the TED talks: held-out precision of
@@ -13,7 +14,15 @@ Per word, in this order (2 x 384 + 42 columns for all-MiniLM-L6-v2, :func:`dim`)
   best cosine to any reference piece at the last layer and at the embedding layer, and
   whether the lower-cased word occurs in the reference (zeros without a reference);
 - whether there is a reference, which neighbours exist, and surface cues: number,
-  capitalised (not sentence-initial), sentence-initial, punctuation, pieces, position.
+  capitalised (not sentence-initial), sentence-initial, punctuation, pieces, position;
+- extended: lexicon cues (wordfreq Zipf, unseen, unknown to Hunspell, all capitals,
+  length), the neighbours' punctuation, more reference match (prefix match, best cosine
+  at the middle layer, support against the sentence's mean), sentence-level match (mean
+  support, verbatim share, reference coverage, length ratio, pooled cosine) and the
+  neighbours' (+-2) lexicon and match cues. No language model.
+
+Every per-word reduction is vectorised (``np.add.reduceat`` / ``np.minimum.reduceat``
+over the words' first pieces): about 2 ms CPU a sentence with the MLP.
 """
 
 from __future__ import annotations
