@@ -356,7 +356,14 @@ class Encoder:
         this call: the bounded memos may already have dropped some of a long document's.
         """
         keep = tuple(sorted((set(self.keep_layers) if keep_states else set()) | set(layers)))
-        vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
+        # int8 quantises each batch's activations with one scale (onnxruntime's dynamic
+        # quantisation): a sentence's vectors would depend on the sentences batched with it
+        # (similarities by ~0.002, tagger probabilities by up to ~0.05), so a check and a
+        # batch run, or two engines, would disagree. One sentence a call keeps the output a
+        # function of the input alone (int8 one at a time: 110 sentences per CPU second here
+        # against 139 batched and 82 for fp32 batched, one thread, busy machine).
+        batch = 1 if self.backend == "onnx-int8" else self.batch_size
+        vecs, per_text = self.onnx.forward(texts, batch, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             tokens = [encoding.tokens[k] for k in idx]
