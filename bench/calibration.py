@@ -62,7 +62,7 @@ FLUENCY = ("Fluency/Grammar", "Fluency/Spelling")
 LONG_PAIR_SYSTEM = "Facebook-AI"
 #: False alarms per 1,000 words (refB checked against refA) the default may give (issue 11).
 FA_TARGET = 15.0
-THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+THRESHOLDS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 #: Priors for LanguageTool (code LT, keyed by its MQM category) when its findings are not
 #: in the collected data (no LanguageTool run): the precision ``bench/languagetool.py``
 #: measured for LanguageTool's findings on this same data set (README, "Grammar and
@@ -119,18 +119,52 @@ def line_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def collect(path: str, grammar: bool) -> dict:
+def fold_taggers(folder: str | None, talks) -> dict:
+    """Per talk, the error tagger trained without it (``train/tagger.py --folds-out``), or {}.
+
+    With them the TED findings are tagged by a tagger that never saw their talk, so the
+    tagger's probability, MT121/MT221 and MT205's tagger floor are held out too (the
+    shipped tagger was trained on all five talks: in-sample here).
+    """
+    if not folder:
+        return {}
+    from mtcheck.detect.tagger import load
+
+    missing = [t for t in talks if not (Path(folder) / f"{t}.npz").exists()]
+    if missing:
+        sys.exit(f"--folds {folder}: no held-out tagger for {', '.join(missing)} (run train/tagger.py first)")
+    return {t: load(Path(folder) / f"{t}.npz", Path(folder) / f"{t}.sha256") for t in talks}
+
+
+def use_tagger(m) -> None:
+    """Make ``m`` the error tagger every check of this process uses (None: the shipped one)."""
+    import mtcheck.detect.tagger as tagger
+
+    if not _SHIPPED_MODEL:
+        _SHIPPED_MODEL.append(tagger.model)
+    # tag() reads the module's model() at each call
+    tagger.model = _SHIPPED_MODEL[0] if m is None else (lambda: m)
+
+
+_SHIPPED_MODEL: list = []
+
+
+def collect(path: str, grammar: bool, folds: str | None = None, tagger_threshold: float | None = None) -> dict:
     """Run every rule over the data set; one row per finding, plus the refB-vs-refA findings."""
     from mtcheck.align.embed import Encoder
     from mtcheck.settings import Settings
 
     objs = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     mt = [o for o in objs if not o["is_human_translation"]]
-    settings = Settings(aligned=True, grammar=grammar, select=["ALL"], fail_on=None)
+    options = {} if tagger_threshold is None else {c: {"threshold": tagger_threshold} for c in ("MT121", "MT221")}
+    settings = Settings(aligned=True, grammar=grammar, select=["ALL"], fail_on=None, rule_options=options)
     encoder = Encoder.from_settings(settings)
+    held_taggers = fold_taggers(folds, sorted({o["doc"] for o in mt}))
     rows, fluency_spans, words, in_span = [], 0, 0, 0
     t0 = time.perf_counter()
     for n, o in enumerate(sorted(mt, key=lambda o: (o["doc"], o["system"])), 1):
+        if held_taggers:
+            use_tagger(held_taggers[o["doc"]])
         segs = o["segments"]
         refs = [s["references"]["refB"] for s in segs]
         cands = [s["target"] for s in segs]
@@ -163,7 +197,8 @@ def collect(path: str, grammar: bool) -> dict:
                          "keys": fallback_keys(f), "x": features(f, ctx), "y": int(label), "hits": hits})
         print(f"\r{n}/{len(mt)} documents ({time.perf_counter() - t0:.0f} s)", end="", file=sys.stderr)
     print(file=sys.stderr)
-    # False alarms: refB checked as a candidate against refA, per talk.
+    use_tagger(None)
+    # False alarms: refB checked as a candidate against refA, per talk (the shipped tagger).
     talks = {}
     for o in objs:
         talks.setdefault(o["doc"], o)
@@ -176,7 +211,7 @@ def collect(path: str, grammar: bool) -> dict:
         fa_rows += [{"talk": talk, "code": f.code, "side": f.side, "keys": fallback_keys(f),
                      "x": features(f, ctx)} for f in findings]
     return {"rows": rows, "fluency_spans": fluency_spans, "words": words, "in_span": in_span,
-            "fa_rows": fa_rows, "fa_words": fa_words, "grammar": grammar}
+            "fa_rows": fa_rows, "fa_words": fa_words, "grammar": grammar, "held_out_tagger": bool(held_taggers)}
 
 
 # ----------------------------------------------------------------------------- fit
@@ -284,6 +319,24 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[list
     return table, ece
 
 
+def threshold_table(rows, held, data, fa_p, word_rate, codes=None) -> list[list]:
+    """Per threshold: findings, precision, lift, G+S recall, false alarms (of ``codes`` only)."""
+    keep = np.array([codes is None or r["code"] in codes for r in rows])
+    cand = np.array([r["side"] == "candidate" for r in rows]) & keep
+    fa_keep = np.array([codes is None or r["code"] in codes for r in data["fa_rows"]], dtype=bool)
+    y = np.array([r["y"] for r in rows])
+    out = []
+    for th in THRESHOLDS:
+        m = (held >= th) & cand
+        hits = set().union(*[set(rows[i]["hits"]) for i in np.flatnonzero(m)]) if m.any() else set()
+        fa = int(((fa_p >= th) & fa_keep).sum()) if len(fa_p) else 0
+        out.append([f"{th:.2f}", int(m.sum()), f"{y[m].mean():.3f}" if m.any() else "–",
+                    f"{(y[m].mean() / word_rate if m.any() else 0):.2f}×",
+                    f"{len(hits) / max(1, data['fluency_spans']):.3f}",
+                    fa, f"{1000 * fa / max(1, data['fa_words']):.1f}"])
+    return out
+
+
 def md(headers, rows) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     return "\n".join(out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
@@ -297,17 +350,24 @@ def clean_vs_unrelated(path: str) -> None:
     fixture = (ROOT / "fixtures" / "kurdistan24-istanbul-talks.clean.txt").read_text(encoding="utf-8")
     first = json.loads(Path(path).read_text(encoding="utf-8").splitlines()[0])
     unrelated = "\n".join(s["references"]["refB"] for s in first["segments"][:60]) + "\n"
-    settings = Settings(grammar=False, min_confidence=0.0)
-    report = check_documents(Document("unrelated", unrelated), Document("clean", fixture), settings)
+    from mtcheck.detect import all_rules
+
     n = len(fixture.split())
     print(f"### Clean fixture ({n:,} words) checked against an unrelated article "
           f"(the first 60 refB segments of talk {first['doc']})\n")
-    rows = []
-    for th in THRESHOLDS:
-        kept = [f for f in report.findings if f.confidence >= th]
-        rows.append([f"{th:.2f}" + (" ← default" if abs(th - DEFAULT_MIN_CONFIDENCE) < 1e-9 else ""), len(kept),
-                     f"{1000 * len(kept) / n:.1f}", ", ".join(sorted({f.code for f in kept}))])
-    print(md(["min confidence", "findings", "per 1,000 words", "rules"], rows))
+    default = [r.code for r in all_rules() if r.default_enabled and r.code not in ("MT121", "MT221")]
+    for label, select in (("default rules, MT121/MT221 off", default),
+                          ("default rules with MT121 and MT221", default + ["MT121", "MT221"])):
+        settings = Settings(grammar=False, min_confidence=0.0, select=select)
+        report = check_documents(Document("unrelated", unrelated), Document("clean", fixture), settings)
+        rows = []
+        for th in THRESHOLDS:
+            kept = [f for f in report.findings if f.confidence >= th]
+            rows.append([f"{th:.2f}" + (" ← default" if abs(th - DEFAULT_MIN_CONFIDENCE) < 1e-9 else ""),
+                         len(kept), f"{1000 * len(kept) / n:.1f}", ", ".join(sorted({f.code for f in kept}))])
+        print(f"**{label}**\n")
+        print(md(["min confidence", "findings", "per 1,000 words", "rules"], rows))
+        print()
 
 
 def long_pair(path: str, system: str = LONG_PAIR_SYSTEM) -> None:
@@ -356,6 +416,11 @@ def main() -> None:
     ap.add_argument("--no-grammar", action="store_true", help="leave LanguageTool out")
     ap.add_argument("--no-documents", action="store_true",
                     help="skip the document-mode checks (clean fixture vs unrelated, long article pair)")
+    ap.add_argument("--folds", default=None,
+                    help="folder of held-out taggers (train/tagger.py --folds-out): tag each TED talk with the "
+                         "tagger trained without it")
+    ap.add_argument("--tagger-threshold", type=float, default=None,
+                    help="MT121/MT221 threshold option while collecting (default: the rules' own)")
     ap.add_argument("--write", action="store_true", help=f"write the fitted parameters to {CALIBRATION_FILE}")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -363,7 +428,8 @@ def main() -> None:
     if args.rows and Path(args.rows).exists():
         data = json.loads(Path(args.rows).read_text(encoding="utf-8"))
     else:
-        data = collect(args.data, grammar=not args.no_grammar)
+        data = collect(args.data, grammar=not args.no_grammar, folds=args.folds,
+                       tagger_threshold=args.tagger_threshold)
         if args.rows:
             Path(args.rows).write_text(json.dumps(data), encoding="utf-8")
     rows = data["rows"]
@@ -401,22 +467,20 @@ def main() -> None:
     print(f"\n### Thresholds on the confidence (held out; random word precision {word_rate:.3f}, "
           f"{data['fluency_spans']:,} Grammar+Spelling spans; false alarms: refB vs refA, "
           f"{data['fa_words']:,} words, final model)\n")
-    trow = []
-    cand = np.array([r["side"] == "candidate" for r in rows])
-    for th in THRESHOLDS:
-        m = (held >= th) & cand
-        hits = set().union(*[set(rows[i]["hits"]) for i in np.flatnonzero(m)]) if m.any() else set()
-        fa = int((fa_p >= th).sum())
-        trow.append([f"{th:.2f}", int(m.sum()), f"{y[m].mean():.3f}" if m.any() else "–",
-                     f"{(y[m].mean() / word_rate if m.any() else 0):.2f}×",
-                     f"{len(hits) / max(1, data['fluency_spans']):.3f}",
-                     fa, f"{1000 * fa / max(1, data['fa_words']):.1f}"])
-    print(md(["min confidence", "candidate findings", "precision", "lift", "Grammar+Spelling recall",
-              "false alarms", "per 1,000 words"], trow))
-    ok = [th for th, r in zip(THRESHOLDS, trow) if r[2] != "–" and float(r[2]) >= 2 * word_rate
-          and float(r[6]) <= FA_TARGET]
-    print(f"\nsmallest minimum confidence with precision ≥ 2× random and ≤ {FA_TARGET:g} false alarms "
-          f"per 1,000 words: {ok[0]:.2f}" if ok else "\nno threshold meets both targets")
+    from mtcheck.detect import all_rules
+
+    tagged = {"MT121", "MT221"}
+    default_codes = {r.code for r in all_rules() if r.default_enabled} - tagged
+    for label, codes in (("every rule (--select ALL)", None),
+                         ("the default rules with MT121 and MT221", default_codes | tagged),
+                         ("the default rules (MT121/MT221 off)", default_codes)):
+        trow = threshold_table(rows, held, data, fa_p, word_rate, codes)
+        print(f"**{label}**\n")
+        print(md(["min confidence", "candidate findings", "precision", "lift", "Grammar+Spelling recall",
+                  "false alarms", "per 1,000 words"], trow))
+        ok = [r[0] for r in trow if r[2] != "–" and float(r[2]) >= 2 * word_rate and float(r[6]) <= FA_TARGET]
+        print(f"\nsmallest minimum confidence with precision ≥ 2× random and ≤ {FA_TARGET:g} false alarms "
+              f"per 1,000 words: {ok[0]}\n" if ok else "\nno threshold meets both targets\n")
     fa_codes = Counter(r["code"] for r, p in zip(data["fa_rows"], fa_p) if p >= 0.4)
     print(f"\nfalse alarms at 0.40 by rule: {dict(fa_codes.most_common())}")
     if not args.no_documents:

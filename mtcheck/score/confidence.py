@@ -41,7 +41,8 @@ WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 #: Below this confidence a finding is "low confidence": it cannot be major in the gate
 #: (``mtcheck.score.gate``). A choice, not a fit: well under even odds of being marked,
-#: and below the default minimum confidence (README, "Confidence").
+#: and the default minimum confidence (README, "Confidence"): what is shown by default
+#: is at or above it.
 LOW_CONFIDENCE = 0.35
 
 

@@ -80,13 +80,16 @@ class PossibleDisfluency(_Tagged):
 
     Example
     -------
-    "Kiev may face growing difficulties as it gets stuck with problematic mobilization
-    movements." -> "mobilization" (P = 0.64; with MT121 selected).
+    'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible
+    results".' -> "get tangible" (P = 0.55; with MT121 selected).
 
-    Measured (``python bench/tagger.py heldout``, held-out TED talks): flagged words are
-    inside an annotated error 20% of the time at the default threshold against 11% for
-    a random word (1.8x), below the 2x the project asks of a rule: off by default,
-    ``--select MT121,MT221`` to try it. Names (capitalised words) and numbers are never
+    Measured (``python train/tagger.py``, held-out TED talks): flagged words are inside an
+    annotated error 24% of the time at the default threshold against 11% for a random
+    word (2.2x); but as findings, tagged by a tagger that never saw their talk
+    (``bench/calibration.py --folds``), only 14% of MT121's and 25% of MT221's overlap an
+    annotated error, they add almost no Grammar+Spelling recall above the default
+    confidence and they flag clean text (README, "Confidence"): off by default,
+    ``--select MT121,MT221`` to try them. Names (capitalised words) and numbers are never
     flagged, they are other rules' job.
 
     Options
@@ -101,7 +104,7 @@ class PossibleDisfluency(_Tagged):
     supported = True
     label = "possible disfluency"
     examples_flag = (
-        "Kiev may face growing difficulties as it gets stuck with problematic mobilization movements.",
+        'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".',
     )
     examples_pass = (
         "Senior Turkish officials will join the Russian-Ukrainian talks.",
@@ -123,9 +126,9 @@ class PossibleMistranslation(_Tagged):
     Example
     -------
     Reference "Zelensky lamented the dummy delegation sent by the Kremlin."; candidate
-    "Zelensky regarded the delegation sent by the Kremlin as a substitute prop." ->
-    "substitute prop" (P = 0.71; with MT221 selected). Off by default, as MT121 (see
-    there for the measurements).
+    "Zelensky lamented the substitute prop delegation sent by the Kremlin." ->
+    "substitute" (P = 0.54; with MT221 selected). Off by default, as MT121 (see there for
+    the measurements).
 
     Options
     -------
@@ -140,7 +143,7 @@ class PossibleMistranslation(_Tagged):
     label = "possible mistranslation"
     examples_flag = (
         ("Zelensky lamented the dummy delegation sent by the Kremlin.",
-         "Zelensky regarded the delegation sent by the Kremlin as a substitute prop."),
+         "Zelensky lamented the substitute prop delegation sent by the Kremlin."),
     )
     examples_pass = (
         ("Senior Turkish officials will join the talks.", "Senior Turkish officials will join the talks."),

@@ -1,10 +1,11 @@
 """The learned token-level error tagger: P(an MQM annotator marks this word as an error).
 
 A one-hidden-layer MLP over the encoder's frozen hidden states (a middle and the last
-layer, each word with two neighbours on each side) and, when the sentence is aligned,
-how well each token is matched in the reference sentence (features:
-:mod:`mtcheck.detect.tagger.features`). Trained by ``train/tagger.py`` on the WMT21 TED
-zh-en MQM annotations (Apache-2.0); see ``MODEL_CARD.md`` next to this file.
+layer, each word's own), cheap lexicon cues and, when the sentence is aligned, how well
+each word and its neighbours are matched in the reference sentence (features:
+:mod:`mtcheck.detect.tagger.features`; ``extended`` in the weights file says which set).
+Trained by ``train/tagger.py`` on the WMT21 TED zh-en MQM annotations (Apache-2.0), on
+the states of the default int8 encoder; see ``MODEL_CARD.md`` next to this file.
 
 Inference is numpy only: the encoder's states (``Encoder.token_states``) and two small
 matrix products per sentence. The weights file's SHA-256 must match ``tagger.sha256``:
@@ -49,6 +50,7 @@ class TaggerModel:
     w2: "np.ndarray"
     b2: float
     layers: tuple[int, ...]  # encoder layers read: (embedding, middle, last)
+    extended: bool = False  # reads the extended features (features.word_features)
 
     def predict(self, x: "np.ndarray") -> "np.ndarray":
         import numpy as np
@@ -85,6 +87,7 @@ def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
         w2=z["w2"].astype(np.float32),
         b2=float(z["b2"]),
         layers=tuple(int(k) for k in z["layers"]),
+        extended=bool(z["extended"]) if "extended" in z.files else False,
     )
 
 
@@ -131,6 +134,7 @@ def _tag_all(texts, refs, states, m):
         spans, x = word_features(
             text, s.tokens, s.offsets, s.layers,
             r.tokens if r else None, r.layers if r else None, mid=1, last=2, lexical=0,
+            extended=m.extended,
         )
         probs = m.predict(x) if len(spans) else x[:, 0]
         out.append((spans, probs, x[:, SUPPORT_COLUMN] if r is not None else None))
