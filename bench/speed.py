@@ -287,7 +287,7 @@ def encoder_throughput(texts: list[str], backend: str, repeat: int) -> tuple[flo
 _STAGES_CHILD = """
 import json, resource, sys, time
 c0 = time.process_time()
-from mtcheck.cli import app
+from mtcheck.cli import main
 import mtcheck.pipeline as pipeline
 from contextlib import contextmanager
 from mtcheck.align import onnx_encoder
@@ -310,7 +310,8 @@ def timed_init(self, *a, **k):
     cpu["(in align) ONNX session + tokenizer"] = time.process_time() - t0
 onnx_encoder.OnnxModel.__init__ = timed_init
 try:
-    app.main(sys.argv[1:], prog_name="mtcheck")
+    sys.argv[0] = "mtcheck"
+    main()
 except SystemExit:
     pass
 ru = resource.getrusage(resource.RUSAGE_SELF)
