@@ -36,8 +36,9 @@ Quality (document)
 
 Low confidence
     A finding whose calibrated confidence (``mtcheck.score.confidence``) is below
-    ``LOW_CONFIDENCE`` (0.35: well under even odds that an annotator marks it; below the
-    default minimum confidence) cannot be major: a major or critical severity is capped at
+    ``LOW_CONFIDENCE`` (0.35: well under even odds that an annotator marks it; the
+    default minimum confidence, so this matters for what a lower ``--min-confidence``
+    shows) cannot be major: a major or critical severity is capped at
     minor, for the penalty, the quality and the gate alike, and the reports show the
     capped severity (``cap_low_confidence``; the pipeline applies it, ``score`` too).
 
