@@ -373,7 +373,7 @@ def inject_duplicate(s: str, rng) -> Injection | None:
 
 
 def inject_affix(s: str, rng) -> Injection | None:
-    from mtcheck.detect.rules.entities import _zipf
+    from mtcheck.detect.rules._text import zipf as _zipf
     from mtcheck.detect.rules.support import is_function_word
 
     words = [m for m in WORD.finditer(s) if m.group().isalpha() and m.group().islower()
@@ -413,7 +413,8 @@ def inject_number(s: str, rng) -> Injection | None:
 
 
 def _names(s: str):
-    from mtcheck.detect.rules.entities import _key, _zipf, extract_names
+    from mtcheck.detect.rules._text import zipf as _zipf
+    from mtcheck.detect.rules.entities import _key, extract_names
 
     return [n for n in extract_names(s) if any(_zipf(w) < 3.5 for w in _key(n))]
 

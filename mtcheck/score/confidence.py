@@ -47,7 +47,7 @@ LOW_CONFIDENCE = 0.35
 
 
 def _zipf(word: str) -> float:
-    from mtcheck.detect.lexicon import zipf  # wordfreq's values, precomputed
+    from mtcheck.detect.rules._text import zipf  # the rules' cached look-up of the lexicon
 
     return zipf(word)
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from mtcheck.detect.base import CheckContext, Rule
+from mtcheck.detect.rules._text import zipf
 from mtcheck.detect.rules.numbers import number_data
 from mtcheck.detect.rules.support import is_function_word
 from mtcheck.types import Finding
@@ -32,13 +33,6 @@ _BREAK = re.compile(r"[.!?:;\"“”()\[\]—–]|\s-+\s")
 INITIAL_MAX_ZIPF = 3.5
 #: Words of a name at least this common ("President", "General") do not identify it.
 KEY_MAX_ZIPF = 4.5
-
-
-@lru_cache(maxsize=65536)
-def _zipf(word: str) -> float:
-    from mtcheck.detect.lexicon import zipf  # wordfreq's values, precomputed
-
-    return zipf(word)
 
 
 @lru_cache(maxsize=65536)
@@ -88,7 +82,7 @@ def _names(text: str) -> tuple[Name, ...]:
         if capital and initial and not run:
             nxt = _TOKEN.search(text, m.end())
             next_cap = bool(nxt) and nxt.group()[0].isupper() and not text[m.end() : nxt.start()].strip()
-            capital = next_cap or _zipf(w.lower()) < INITIAL_MAX_ZIPF
+            capital = next_cap or zipf(w.lower()) < INITIAL_MAX_ZIPF
         if capital:
             run.append(m)
         else:
@@ -197,7 +191,7 @@ def altered_names(ref: str, cand: str) -> list[tuple[Name, list[Name]]]:
 
 def _key(name: Name) -> tuple[str, ...]:
     """The words that identify a name: its rare words ("Rutte", not "Secretary")."""
-    rare = tuple(w for w in name.words if _zipf(w) < KEY_MAX_ZIPF)
+    rare = tuple(w for w in name.words if zipf(w) < KEY_MAX_ZIPF)
     return rare or name.words
 
 
