@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -263,6 +264,26 @@ def test_int8_output_does_not_depend_on_the_batch():
         np.testing.assert_allclose(alone.encode([text])[0], together[i], atol=2e-6)
         np.testing.assert_allclose(alone.token_states([text], (3, 6))[0].layers, states[i].layers, atol=2e-5)
     assert len({len(batched.token_embeddings([t])[0].tokens) for t in texts}) > 3  # lengths differ: padding
+
+
+def test_sessions_load_the_saved_optimised_graph_with_the_same_outputs(tmp_path):
+    from mtcheck.align import onnx_encoder
+    from mtcheck.align.embed import default_model_path
+
+    folder = onnx_encoder.find_export(default_model_path())
+    for name in (onnx_encoder.FP32, onnx_encoder.WEIGHTS, onnx_encoder.INT8):
+        shutil.copy(folder / name, tmp_path / name)
+    model = tmp_path / onnx_encoder.INT8
+    saved = onnx_encoder.optimised_file(model)
+    ids = np.array([[101, 1996, 4248, 2829, 4419, 102], [101, 7592, 102, 0, 0, 0]], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": (ids > 0).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
+    first = onnx_encoder.session(model).run(None, feed)  # optimises and saves the graph
+    assert saved.is_file() and not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+    again = onnx_encoder.session(model).run(None, feed)  # loads it, optimisation off
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    saved.write_bytes(b"not a model")  # a broken file is optimised afresh, not an error
+    np.testing.assert_array_equal(onnx_encoder.session(model).run(None, feed)[-1], first[-1])
 
 
 def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):
