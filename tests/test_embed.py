@@ -266,6 +266,21 @@ def test_int8_output_does_not_depend_on_the_batch():
     assert len({len(batched.token_embeddings([t])[0].tokens) for t in texts}) > 3  # lengths differ: padding
 
 
+def test_prefetch_keeps_what_the_rules_read_even_when_the_vectors_are_cached(tmp_path):
+    """The disk cache holds vectors only: a batch's prefetch still runs the pass that gives
+    the token embeddings (MT205) and the tagger's layer states, once, for all texts."""
+    texts = _texts()[:6]
+    Encoder(backend="onnx-int8", cache_dir=tmp_path).encode(texts)  # vectors now on disk
+    enc = Encoder(backend="onnx-int8", cache_dir=tmp_path)
+    enc.want_layers((0, 3, 6))
+    assert enc.prefetch(texts) == len(texts)  # cached vectors, no states yet: one pass
+    assert enc.stats["cache_hits"] == len(texts)
+    assert enc.prefetch(texts) == 0  # everything the rules read is now in the memos
+    fresh = Encoder(backend="onnx-int8")
+    for got, want in zip(enc.token_states(texts, (3, 6)), fresh.token_states(texts, (3, 6))):
+        np.testing.assert_allclose(got.layers, want.layers, atol=2e-5)
+
+
 def test_sessions_load_the_saved_optimised_graph_with_the_same_outputs(tmp_path):
     from mtcheck.align import onnx_encoder
     from mtcheck.align.embed import default_model_path
