@@ -19,7 +19,9 @@ the previous size (with linear cost it tracks the words ratio, x4 per row; n log
 add a few percent a row) and the time per stage (the report's timings, wall seconds).
 ``--cpu-stages`` runs each size once more in a new process that times the same
 pipeline in CPU seconds per stage (``stage_cpu``: on a shared machine the comparable
-figure). ``--profile`` prints cProfile's top functions of the largest documents run.
+figure), with the encoder's own forward passes apart ("encoder", and "rest": everything
+else of the check, the part that is not the model; "texts encoded": sentences and joins
+run through the model, each once when nothing is computed twice). ``--profile`` prints cProfile's top functions of the largest documents run.
 
 The ~12,000-word row (``--words 12000``) is the issue's "long article pair" target (<= 4 s
 as documents).
@@ -96,9 +98,35 @@ def stage_cpu(ref: Path, cand: Path, aligned: bool) -> dict[str, float]:
     from mtcheck.settings import Settings
 
     pipeline.time = SimpleNamespace(perf_counter=time.process_time)
+    forward = _time_forward_passes()
     t0 = time.process_time()
     report = pipeline.run_check(str(ref), str(cand), Settings(aligned=aligned, grammar=False, cache=False))
-    return {"total": time.process_time() - t0, **report.timings}
+    total = time.process_time() - t0
+    return {"total": total, "encoder": forward["cpu"], "rest": total - forward["cpu"],
+            "texts encoded": forward["texts"], **report.timings}
+
+
+def _time_forward_passes() -> dict:
+    """Count the CPU seconds (all threads) and texts of the encoder's own forward passes
+    (tokenizer, ONNX run, pooling: ``OnnxModel.forward``) from now on; everything else
+    of a check is "rest"."""
+    import time
+
+    from mtcheck.align import onnx_encoder
+
+    spent = {"cpu": 0.0, "texts": 0}
+    forward = onnx_encoder.OnnxModel.forward
+
+    def timed(self, texts, *args, **kwargs):
+        t0 = time.process_time()
+        try:
+            return forward(self, texts, *args, **kwargs)
+        finally:
+            spent["cpu"] += time.process_time() - t0
+            spent["texts"] += len(texts)
+
+    onnx_encoder.OnnxModel.forward = timed
+    return spent
 
 
 def main() -> None:
@@ -156,7 +184,8 @@ def main() -> None:
                 cmd = [sys.executable, __file__, "--stage-cpu", str(ref), str(cand)] + (["--aligned"] if mode == "aligned" else [])
                 done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
                 per = json.loads(done.stdout.strip().splitlines()[-1])
-                print(f"{'':>7} {'':>9} CPU s per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if v >= 0.01), flush=True)
+                print(f"{'':>7} {'':>9} CPU s in-process: " + ", ".join(
+                    f"{k} {v:d}" if isinstance(v, int) else f"{k} {v:.2f}" for k, v in per.items() if v >= 0.01), flush=True)
             prev = (n_words, cpu)
     print(f"load average {os.getloadavg()[0]:.2f} at end; files in {tmp}")
 

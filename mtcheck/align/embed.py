@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +146,10 @@ class _BytesMemo:
             self.bytes -= self.size(self.items.pop(key))
         self.items[key] = value
         self.bytes += self.size(value)
+        self.trim()
+
+    def trim(self) -> None:
+        """Drop the least recently used values until the memo is within its bound."""
         while self.items and self.bytes > self.max_bytes:
             _, old = self.items.popitem(last=False)
             self.bytes -= self.size(old)
@@ -186,7 +191,9 @@ class Encoder:
         self._state_memo = _BytesMemo(MEMO_STATE_BYTES, _held_bytes)
         self.keep_layers: tuple[int, ...] = ()
         self.want_layers(layers)
-        self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
+        # forwarded: texts run through the model by any call (encode, token_embeddings,
+        # token_states), as against encoded: texts encode() found in no memo or cache.
+        self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0, "forwarded": 0}
 
     def limit_memos(self, sentences: int, token_bytes: int, state_bytes: int) -> None:
         """Bound the in-process memos (sentence vectors, token embeddings, layer states).
@@ -196,8 +203,28 @@ class Encoder:
         """
         self.memo_sentences = sentences
         self._tok_memo.max_bytes, self._state_memo.max_bytes = token_bytes, state_bytes
+        self._tok_memo.trim()
+        self._state_memo.trim()
         while len(self._memo) > sentences:
             self._memo.popitem(last=False)
+
+    @contextmanager
+    def holding(self):
+        """Keep everything encoded inside the block in the memos, whatever their bounds.
+
+        The pipeline holds one check in it: the aligner encodes every sentence once and
+        the rules that read token embeddings or layer states later (MT205, the error
+        tagger) find them all, however long the documents (a 64k-word pair's states
+        outgrow the bounds, and the rules used to run the encoder over them again).
+        Memory is then linear in the check's length; afterwards the memos go back within
+        their bounds, least recently used dropped first.
+        """
+        bounds = (self.memo_sentences, self._tok_memo.max_bytes, self._state_memo.max_bytes)
+        self.memo_sentences = self._tok_memo.max_bytes = self._state_memo.max_bytes = float("inf")
+        try:
+            yield self
+        finally:
+            self.limit_memos(*bounds)
 
     @classmethod
     def from_settings(cls, settings, backend: str | None = None) -> "Encoder":
@@ -388,6 +415,7 @@ class Encoder:
         # against 139 batched and 82 for fp32 batched, one thread, busy machine).
         batch = 1 if self.backend == "onnx-int8" else self.batch_size
         vecs, per_text = self.onnx.forward(texts, batch, keep_layers=keep)
+        self.stats["forwarded"] += len(texts)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             all_tokens, all_offsets = encoding.tokens, encoding.offsets  # each a new list per access
