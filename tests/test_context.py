@@ -41,3 +41,22 @@ def test_sentence_lookups_match_a_linear_scan():
                 break
         assert ctx.aligned_reference(j) == expected
     assert any(ctx.aligned_reference(j) for j in range(len(ctx.candidate.sentences)))
+
+
+def test_bead_of_a_finding_matches_a_linear_scan():
+    """The calibrator's bead of a finding (one map per check and side) is the first bead
+    a scan finds holding the finding's sentence, on both sides, None outside any bead."""
+    from mtcheck.score.confidence import _bead_of
+    from mtcheck.types import Finding
+
+    ctx = context_from_texts(
+        "Kyiv said no.  Zelensky left.\n\nThe talks ended. Nobody came.",
+        "Kiev said 12 no. Zelenskyy left Kiev.   The talks ended early.",
+    )
+    for side in ("candidate", "reference"):
+        doc = ctx.candidate if side == "candidate" else ctx.reference
+        for k in range(-1, len(doc.sentences) + 1):
+            finding = Finding("MT101", "x", "Fluency", "minor", "m", side, 0, 1, "x", sentence=k)
+            expected = next((b for b in ctx.beads if k in (b.candidate if side == "candidate" else b.reference)), None)
+            assert _bead_of(ctx, finding) is expected, (side, k)
+    assert _bead_of(ctx, finding) is None
