@@ -18,13 +18,17 @@ def test_tokens_and_name_forms_once_per_check_with_the_same_values():
     assert name_forms(ctx, "candidate")[0]["Kiev"] == 2
 
 
-def test_sentence_lookups_match_a_linear_scan():
-    """sentence_at (binary search) and aligned_reference (one map per check) give what a
-    scan of every sentence / bead gives, for every offset of both documents."""
-    ctx = context_from_texts(
+def _two_paragraphs():
+    return context_from_texts(
         "Kyiv said no.  Zelensky left.\n\nThe talks ended. Nobody came.",
         "Kiev said 12 no. Zelenskyy left Kiev.   The talks ended early.",
     )
+
+
+def test_sentence_lookups_match_a_linear_scan():
+    """sentence_at (binary search) and aligned_reference (one map per check) give what a
+    scan of every sentence / bead gives, for every offset of both documents."""
+    ctx = _two_paragraphs()
     for side in ("candidate", "reference"):
         doc = ctx.candidate if side == "candidate" else ctx.reference
         for offset in range(-1, len(doc.text) + 3):
@@ -49,10 +53,7 @@ def test_bead_of_a_finding_matches_a_linear_scan():
     from mtcheck.score.confidence import _bead_of
     from mtcheck.types import Finding
 
-    ctx = context_from_texts(
-        "Kyiv said no.  Zelensky left.\n\nThe talks ended. Nobody came.",
-        "Kiev said 12 no. Zelenskyy left Kiev.   The talks ended early.",
-    )
+    ctx = _two_paragraphs()
     for side in ("candidate", "reference"):
         doc = ctx.candidate if side == "candidate" else ctx.reference
         for k in range(-1, len(doc.sentences) + 1):
