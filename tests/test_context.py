@@ -61,3 +61,16 @@ def test_bead_of_a_finding_matches_a_linear_scan():
             expected = next((b for b in ctx.beads if k in (b.candidate if side == "candidate" else b.reference)), None)
             assert _bead_of(ctx, finding) is expected, (side, k)
     assert _bead_of(ctx, finding) is None
+
+
+def test_tagged_rules_overlap_test_matches_a_scan():
+    """MT121/MT221 leave a span another rule reports to that rule: the binary search
+    (tagged._Taken) answers as a scan of every reported span."""
+    from mtcheck.detect.rules.tagged import _Taken
+
+    spans = [(3, 7), (0, 2), (10, 11), (5, 6), (20, 30), (12, 12)]
+    taken = _Taken(spans)
+    for a in range(-1, 33):
+        for b in range(a, 34):
+            assert taken.overlaps(a, b) == any(x < b and a < y for x, y in spans), (a, b)
+    assert not _Taken([]).overlaps(0, 5)
