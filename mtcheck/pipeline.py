@@ -51,12 +51,8 @@ def check_documents(
     timings: dict[str, float] | None = None,
 ) -> Report:
     """Run segment -> align -> detect -> score on two documents already read."""
-    from mtcheck.align.aligner import align_documents, align_lines
-    from mtcheck.detect import run_rules, select_rules
-    from mtcheck.detect.base import CheckContext
+    from mtcheck.detect import select_rules
     from mtcheck.score.baseline import Marks
-    from mtcheck.score.gate import score
-    from mtcheck.score.metrics import compute_metrics
 
     settings = settings or Settings()
     timings = {} if timings is None else timings
@@ -75,6 +71,18 @@ def check_documents(
     with _timed(timings, "segment"):
         for doc in (reference, candidate):
             line_sentences(doc) if settings.aligned else segment(doc, settings.language)
+    # Each text of the check runs through the encoder once, however long the documents.
+    with encoder.holding():
+        return _check_segmented(reference, candidate, settings, encoder, timings, rules, marks)
+
+
+def _check_segmented(reference, candidate, settings, encoder, timings, rules, marks) -> Report:
+    from mtcheck.align.aligner import align_documents, align_lines
+    from mtcheck.detect import run_rules
+    from mtcheck.detect.base import CheckContext
+    from mtcheck.score.gate import score
+    from mtcheck.score.metrics import compute_metrics
+
     with _timed(timings, "align"):
         if settings.aligned:
             beads, parallel = align_lines(reference, candidate, encoder)
