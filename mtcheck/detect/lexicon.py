@@ -253,13 +253,13 @@ class Lexicon(_Arrays):
         self.folder, self._suggest_cb = folder, suggest_cb
 
     @cached_property
-    def suggestion_words(self) -> tuple[list[str], list[float]]:
-        """The suggestion candidates (Hunspell-accepted words) and their Zipf values
-        (9 - bucket / 100, unrounded), read on first use (~5 ms)."""
+    def suggestion_words(self):
+        """The suggestion candidates (Hunspell-accepted words, a list) and their Zipf values
+        (9 - bucket / 100, unrounded, a numpy array), read on first use (~5 ms)."""
         words = (self.folder / SUGGEST).read_text(encoding="utf-8").split("\n")
         if len(words) != len(self._suggest_cb):
             raise LexiconError(f"{self.folder} is corrupt (sizes)")
-        return words, (9.0 - self._suggest_cb / 100.0).tolist()
+        return words, 9.0 - self._suggest_cb / 100.0
 
 
 def _notice(message: str) -> None:

@@ -112,16 +112,17 @@ _ZIPF_WEIGHT = 2.0
 
 
 @lru_cache(maxsize=1)
-def _candidates() -> tuple[list[str], list[str], list[float]] | None:
-    """The suggestion candidates (words Hunspell accepts, as it writes them), lower-cased,
-    and their Zipf values: from the lexicon built at install; None without it."""
+def _candidates() -> tuple[list[str], list[str], object] | None:
+    """The suggestion candidates (words Hunspell accepts, as it writes them), lower-cased
+    (the same string objects where they already are: ~5 MB less), and their Zipf values:
+    from the lexicon built at install; None without it."""
     from mtcheck.detect.lexicon import lexicon
 
     lex = lexicon()
     if lex is None:
         return None
     words, zipfs = lex.suggestion_words
-    return words, "\n".join(words).lower().split("\n"), zipfs
+    return words, [w.lower() if w[:1].isupper() else w for w in words], zipfs
 
 
 def _two_words(word: str) -> str | None:
@@ -155,9 +156,9 @@ def _suggestions(word: str, limit: int) -> tuple[str, ...]:
 
     words, low, zipfs = cands
     w = word.lower()
-    pool = process.extract(w, low, scorer=fuzz.ratio, limit=_POOL)
+    pool = process.extract(w, low, scorer=fuzz.ratio, limit=_POOL, score_cutoff=50)
     ranked = sorted(
-        ((DamerauLevenshtein.distance(w, c) <= 1, score + _ZIPF_WEIGHT * zipfs[i], i) for c, score, i in pool),
+        ((DamerauLevenshtein.distance(w, c) <= 1, score + _ZIPF_WEIGHT * float(zipfs[i]), i) for c, score, i in pool),
         reverse=True,
     )
     out = [words[i] for _, _, i in ranked if low[i] != w]
