@@ -21,6 +21,7 @@ from mtcheck.detect.rules._text import (
     fold,
     hunspell,
     hunspell_knows,
+    load_lexicons,
     sentence_initial,
     word_list,
     zipf,
@@ -260,6 +261,12 @@ class NonWord(Rule):
          "The delegation met in erbil with the KRG officials."),
         "Ukraine's air force said one of its F-16 fighters was lost.",
     )
+
+    @classmethod
+    def preload(cls) -> None:
+        load_lexicons()
+        _affixes()
+        word_list("lexicon_extra.txt")
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         min_zipf = self.option(ctx, "min_zipf")
