@@ -205,6 +205,12 @@ def zipf(word: str) -> float:
     return lexicon_zipf(word)
 
 
+def load_lexicons() -> None:
+    """Load the Hunspell dictionary and the word-frequency lexicon now (Rule.preload)."""
+    hunspell()
+    zipf("the")
+
+
 @lru_cache(maxsize=65536)
 def hunspell_knows(word: str) -> bool:
     return hunspell().lookup(word)

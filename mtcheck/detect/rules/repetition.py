@@ -14,6 +14,7 @@ from mtcheck.detect.rules._text import (
     hunspell_knows,
     in_spans,
     is_function_word,
+    load_lexicons,
     quote_spans,
     word_list,
     text_tokens,
@@ -441,6 +442,10 @@ class RepeatedWord(Rule):
         "denied it.",
         "\"Never, never, never give up,\" he said.",
     )
+
+    @classmethod
+    def preload(cls) -> None:
+        load_lexicons()
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         toks = ctx.tokens("candidate", TOKEN_RE)
