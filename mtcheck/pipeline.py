@@ -116,7 +116,10 @@ def check_documents(
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings, reference, tags=ctx.tagger())
+        from mtcheck.score.token_match import bead_matches
+
+        verdict = score(findings, beads, candidate, settings, reference, tags=ctx.tagger(),
+                        matches=bead_matches(ctx))
 
     return Report(
         reference=reference,
