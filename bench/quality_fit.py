@@ -216,11 +216,10 @@ def tagger_aggregates(p_list) -> dict[str, np.ndarray]:
 
     return {
         "tagger expected error words alone (-sum p)": agg(np.sum),
-        "tagger mean p alone": agg(np.mean),
+        "tagger mean p alone (= error words per 10 words / 10)": agg(np.mean),
         "tagger max p alone": agg(np.max),
         "tagger top-3 mean p alone": agg(lambda p: np.sort(p)[-3:].mean()),
         "tagger share of words >= 0.5 alone": agg(lambda p: (p >= 0.5).mean()),
-        "tagger error words per 10 words alone": agg(lambda p: 10 * p.mean()),
     }
 
 
