@@ -63,10 +63,9 @@ def check_documents(
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
     # One forward pass serves alignment, the tagger's rules and the quality score.
-    from mtcheck.detect.tagger import model as tagger_model, serves
+    from mtcheck.detect.tagger import prepare
 
-    if serves(encoder):
-        encoder.want_layers(tagger_model().layers)
+    prepare(encoder)
     if settings.require_grammar:  # fail early too, before the model loads
         from mtcheck.detect.languagetool import preflight
 

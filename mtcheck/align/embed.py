@@ -343,14 +343,26 @@ class Encoder:
         """Encode (or load from the caches) all these texts in one length-sorted pass.
 
         For callers holding many sentences at once (a batch run's pairs, before their
-        per-pair checks): later ``encode`` / ``token_embeddings`` calls on the same texts
-        are memo hits. Returns how many texts were run through the model.
+        per-pair checks): later ``encode`` / ``token_embeddings`` / ``token_states`` calls
+        on the same texts are memo hits. A text whose vector is known (memo, disk cache:
+        it holds vectors only) but whose token embeddings or kept layer states are not
+        goes through the same pass, since the rules will ask for those (MT205, the error
+        tagger); else each check would run the model again over its own few sentences.
+        Returns how many texts were run through the model.
         """
         before = self.stats["encoded"]
         texts = list(dict.fromkeys(texts))
-        if texts:
-            self.encode(texts)
-        return self.stats["encoded"] - before
+        if not texts:
+            return 0
+        self.encode(texts)
+        ran = self.stats["encoded"] - before
+        if self.backend != "sentence-transformers":
+            lacking = [t for t in texts if self._tok_memo.get(t) is None
+                       or (self.keep_layers and self._state_memo.get(t) is None)]
+            if lacking:
+                self._onnx_forward(lacking)
+                ran += len(lacking)
+        return ran
 
     def _remember(self, vecs: dict[str, np.ndarray]) -> None:
         for t, v in vecs.items():

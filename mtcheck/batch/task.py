@@ -97,8 +97,11 @@ def init_worker(config: WorkerConfig) -> None:
             os.environ[var] = str(config.threads)
     from mtcheck.align.embed import Encoder
 
+    from mtcheck.detect.tagger import prepare
+
     encoder = Encoder.from_settings(config.settings)
     encoder.limit_memos(**WORKER_MEMO)
+    prepare(encoder)  # before the first prefetch: its pass keeps the tagger's layer states
     _WORKER.update(config=config, encoder=encoder)
 
 
