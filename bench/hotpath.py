@@ -13,7 +13,7 @@ check first (model, rule data and lexicons loaded: not counted).
 
 Prints CPU milliseconds per sentence (``time.process_time``: other processes' load
 inflates wall time, not this) per stage: segment, align, metrics, each rule, the error
-tagger, confidence, score, and the encoder's own forward passes (``OnnxModel.forward``,
+tagger, confidence, score, the token match, and the encoder's own forward passes (``OnnxModel.forward``,
 wherever it is called from) apart. Each figure is exclusive: the encoder's time inside
 align or a rule is counted as encoder, the tagger's inside a rule as tagger. "Sentences"
 are both sides' sentences.
@@ -77,6 +77,7 @@ def instrument(meter: Meter) -> None:
     import mtcheck.pipeline as pipeline
     import mtcheck.score.gate as gate
     import mtcheck.score.metrics as metrics
+    import mtcheck.score.token_match as token_match
     from mtcheck.align.onnx_encoder import OnnxModel
     from mtcheck.detect import all_rules
 
@@ -89,6 +90,7 @@ def instrument(meter: Meter) -> None:
     meter.wrap(tagger, "tag_context", "tagger")
     meter.wrap(pipeline, "_with_confidence", "confidence")
     meter.wrap(gate, "score", "score")
+    meter.wrap(token_match, "bead_matches", "token match")
     for rule in all_rules():
         meter.wrap(rule, "check", f"rule {rule.code}", consume=True)
 

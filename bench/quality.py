@@ -139,6 +139,8 @@ def main() -> None:
                     "penalty": bead.penalty,
                     "cosine": bead.similarity,
                     "error_words": bead.error_words,
+                    "token_f1": bead.token_f1,
+                    "unmatched": bead.unmatched_words,
                     "s": similarity_of(bead),
                     "chrf": bead.chrf,
                     "codes": [f.code for f in report.findings
@@ -163,10 +165,12 @@ def main() -> None:
     s = np.array([r["s"] for r in rows])
     chrf_cos = np.array([(r["chrf"] / 100 + max(0.0, min(1.0, r["cosine"]))) / 2 for r in rows])
     expected = np.array([sum(w[sev] * (1.0 if c is None else c) for _, sev, c in r["findings"]) for r in rows])
-    similarity_term = qw.similarity * longer * (1 - s) + qw.length * np.abs(words - ref_words)
+    unmatched = np.array([r["unmatched"] or 0.0 for r in rows])
+    similarity_term = (qw.similarity * longer * (1 - s) + qw.length * np.abs(words - ref_words)
+                       + qw.unmatched * unmatched)
     metrics = {
         "mtcheck quality": np.array([r["quality"] for r in rows]),
-        "  without findings and tagger (similarity terms only)": np.exp(-similarity_term / SCALE),
+        "  without findings and tagger (similarity, length, unmatched terms only)": np.exp(-similarity_term / SCALE),
         "  expected finding points only (-expected)": -expected,
         "  findings penalty only (-penalty)": -np.array([r["penalty"] for r in rows]),
         "  tagger's expected error words only (in-sample!)": -np.array([r["error_words"] or 0.0 for r in rows]),
@@ -175,6 +179,7 @@ def main() -> None:
         "sentence chrF (sacrebleu)": np.array([chrf.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "sentence BLEU (sacrebleu)": np.array([bleu.sentence_score(r["hyp"], [r["ref"]]).score for r in rows]),
         "embedding cosine": np.array([r["cosine"] for r in rows]),
+        "token-match F1 (BERTScore-style, layer 3)": np.array([r["token_f1"] or 0.0 for r in rows]),
         "candidate length alone (-words)": -words.astype(float),
     }
     systems = sorted({r["system"] for r in rows})

@@ -126,7 +126,10 @@ def _check_segmented(reference, candidate, settings, encoder, timings, rules, ma
             "are not reported as omissions or additions.",
         )
     with _timed(timings, "score"):
-        verdict = score(findings, beads, candidate, settings, reference, tags=ctx.tagger())
+        from mtcheck.score.token_match import bead_matches
+
+        verdict = score(findings, beads, candidate, settings, reference, tags=ctx.tagger(),
+                        matches=bead_matches(ctx))
 
     return Report(
         reference=reference,

@@ -51,7 +51,9 @@ class Bead:
     both are ``None`` when a side is empty. ``penalty``, ``error_words`` and ``quality``
     are filled in by the scoring stage; ``error_words`` is the error tagger's expected
     number of candidate words inside an error (the sum of its word probabilities), ``None``
-    when the tagger did not run.
+    when the tagger did not run. ``token_f1`` (BERTScore-style F1 of the pair's wordpiece
+    states) and ``unmatched_words`` (reference words the candidate does not cover) come
+    from :mod:`mtcheck.score.token_match`, ``None`` when it did not run.
     """
 
     reference: tuple[int, ...]
@@ -61,6 +63,8 @@ class Bead:
     penalty: float = 0.0
     quality: float | None = None
     error_words: float | None = None
+    token_f1: float | None = None
+    unmatched_words: float | None = None
 
     @property
     def aligned(self) -> bool:

@@ -77,6 +77,7 @@ def test_pair_quality_formula():
     assert similarity_of(bead) == pytest.approx(s)
     points = w.findings * 5 + (w.tagger * 2 + w.similarity * 22) * (1 - s) + w.length * 2
     assert pair_points(5, 2, 20, 22, s) == pytest.approx(points)
+    assert pair_points(5, 2, 20, 22, s, unmatched=3) == pytest.approx(points + w.unmatched * 3)
     assert pair_quality(bead, 5, 20, 22, tagged=2) == pytest.approx(100 * math.exp(-points / SCALE), abs=0.01)
     # an unaligned bead has no quality
     assert pair_quality(Bead((), (0,)), 0, 20, 0) is None
@@ -97,6 +98,8 @@ def test_quality_is_monotone_in_findings_tagger_and_similarity():
     assert t == sorted(t, reverse=True) and (t[0] > t[-1] or quality_weights().tagger == 0)
     worse = Bead((0,), (0,), similarity=0.5, chrf=30.0)
     assert pair_quality(worse, 0, 20, 20) < pair_quality(bead, 0, 20, 20)
+    u = [pair_quality(Bead((0,), (0,), similarity=0.8, chrf=60.0, unmatched_words=x), 1, 20, 20) for x in (0, 1, 4)]
+    assert u == sorted(u, reverse=True) and (u[0] > u[-1] or quality_weights().unmatched == 0)
 
 
 def test_quality_does_not_reward_length():
@@ -108,7 +111,7 @@ def test_quality_does_not_reward_length():
 
 def test_weights_file_is_documented_and_sane():
     w = quality_weights()
-    assert min(w.findings, w.tagger, w.similarity, w.length) >= 0 and w.findings > 0
+    assert min(w.findings, w.tagger, w.similarity, w.length, w.unmatched) >= 0 and w.findings > 0
     assert 0 <= w.chrf_share <= 1 and 0 <= w.tagger_floor < 1
     import json
     from mtcheck.score.gate import WEIGHTS

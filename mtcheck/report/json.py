@@ -45,6 +45,8 @@ def report_to_dict(report: Report) -> dict:
                 "penalty": b.penalty,
                 "quality": b.quality,
                 "error_words": b.error_words,
+                "token_f1": b.token_f1,
+                "unmatched_words": b.unmatched_words,
             }
             for b in report.alignment
         ],

@@ -7,7 +7,7 @@ Penalty
     words. Each bead gets the penalty of the findings in its candidate sentences.
 
 Quality (0-100, per aligned pair)
-    ``points = F * E + (G * T + A * words) * (1 - s) + D * |cand words - ref words|``
+    ``points = F * E + (G * T + A * words) * (1 - s) + D * |cand words - ref words| + U * unmatched``
     ``quality = 100 * exp(-points / SCALE)``
 
     ``E`` is the MQM weight of the pair's counted candidate findings (times each one's
@@ -20,9 +20,12 @@ Quality (0-100, per aligned pair)
     chrf_share) x cosine`` (clipped to 0..1). Counting the
     longer side stops rewarding a short candidate (an omission costs like an addition);
     the length term costs a difference in length either way, never length itself.
+    ``unmatched``: the reference words the candidate's tokens do not cover
+    (:mod:`mtcheck.score.token_match`, BERTScore-style greedy matching of the encoder's
+    middle-layer states; 0 when those states are not there, as for the tagger).
     ``SCALE = 25``: 25 points (one critical error) give 37.
 
-    The weights F, G, A, D, ``chrf_share`` and ``tagger_floor`` are data:
+    The weights F, G, A, D, U, ``chrf_share`` and ``tagger_floor`` are data:
     ``mtcheck/score/quality.json``, fitted by ``bench/quality_fit.py`` on WMT21 TED zh-en
     MQM (13 MT systems, 5 talks, refB), cross-validated by talk, with one factor fitted so
     that ``points`` are in MQM points. README "Quality gate in CI" has the held-out
@@ -74,6 +77,7 @@ class QualityWeights:
     tagger: float
     similarity: float
     length: float
+    unmatched: float
     chrf_share: float
     tagger_floor: float
     confidence_weighted: bool
@@ -122,12 +126,13 @@ def similarity_of(bead: Bead, chrf_share: float | None = None) -> float | None:
 
 
 def pair_points(findings: float, tagged: float, cand_words: int, ref_words: int, s: float,
-                w: QualityWeights | None = None) -> float:
+                w: QualityWeights | None = None, unmatched: float = 0.0) -> float:
     """Estimated MQM points of one aligned pair (see the module docstring)."""
     w = w or quality_weights()
     return (w.findings * findings
             + (w.tagger * tagged + w.similarity * max(cand_words, ref_words)) * (1.0 - s)
-            + w.length * abs(cand_words - ref_words))
+            + w.length * abs(cand_words - ref_words)
+            + w.unmatched * unmatched)
 
 
 def pair_quality(bead: Bead, findings: float, cand_words: int, ref_words: int, tagged: float = 0.0,
@@ -135,14 +140,15 @@ def pair_quality(bead: Bead, findings: float, cand_words: int, ref_words: int, t
     """0-100 quality of one aligned pair (``None`` when not aligned).
 
     ``findings``: the MQM weight of its counted findings (confidence-weighted or not, as
-    the weights say); ``tagged``: the tagger's excess error words (0 without the tagger).
+    the weights say); ``tagged``: the tagger's excess error words (0 without the tagger);
+    the bead's ``unmatched_words`` (0 when ``None``).
     """
     if not bead.aligned:
         return None
     s = similarity_of(bead, None if w is None else w.chrf_share)
     if s is None:
         return None
-    points = pair_points(findings, tagged, cand_words, ref_words, s, w)
+    points = pair_points(findings, tagged, cand_words, ref_words, s, w, bead.unmatched_words or 0.0)
     return round(100.0 * math.exp(-points / SCALE), 2)
 
 
@@ -190,11 +196,14 @@ def score(
     settings: Settings,
     reference: Document | None = None,
     tags: list | None = None,
+    matches: list | None = None,
 ) -> Score:
-    """Fill each bead's penalty/error words/quality and return the document score with the verdict.
+    """Fill each bead's penalty/error words/token match/quality; return the document score with the verdict.
 
     ``reference``: for the pair's word count (the longer side); without it the candidate's.
     ``tags``: the error tagger's word probabilities per candidate sentence (optional).
+    ``matches``: per bead, its :class:`mtcheck.score.token_match.TokenMatch` or ``None``
+    (optional: :func:`mtcheck.score.token_match.bead_matches`).
     """
     weights = settings.weights
     w = quality_weights()
@@ -216,6 +225,9 @@ def score(
     for k, b in enumerate(beads):
         b.penalty = round(b.penalty, 4)
         b.error_words = None if tagged[k] is None else round(tagged[k][0], 4)
+        m = matches[k] if matches else None
+        b.token_f1 = None if m is None else round(m.f1, 4)
+        b.unmatched_words = None if m is None else round(m.unmatched, 4)
         words = sum(len(candidate.sentences[j].text.split()) for j in b.candidate)
         ref_words = sum(len(reference.sentences[i].text.split()) for i in b.reference) if reference else words
         b.quality = pair_quality(b, points[k], words, ref_words, 0.0 if tagged[k] is None else tagged[k][1], w)
