@@ -157,7 +157,11 @@ def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) 
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
 
 
-def build(items, st, mid: int, extended: bool = True):
+#: ``--features`` name -> feature set of ``features.word_features`` (``extended``).
+FEATURE_SETS = {"base": 0, "extended": 1, "aligned": 2}
+
+
+def build(items, st, mid: int, extended: int = 1):
     """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
     xs, ys, where = [], [], []
     for i, it in enumerate(items):
@@ -231,7 +235,7 @@ def evaluate(items, where, y, p, thresholds, human=False):
     return rows
 
 
-def save(model, out: Path, mid: int, extended: bool) -> None:
+def save(model, out: Path, mid: int, extended: int) -> None:
     """Write a fitted model in the shipped format (standardisation folded into w1, b1)."""
     clf, mu, sd = model
     w1, w2 = clf.coefs_
@@ -240,27 +244,37 @@ def save(model, out: Path, mid: int, extended: bool) -> None:
     w1f = (w1 / sd[:, None]).astype(np.float32)
     b1f = (b1 - (mu / sd) @ w1).astype(np.float32)
     np.savez_compressed(out, w1=w1f, b1=b1f, w2=w2.astype(np.float32).ravel(), b2=np.float32(b2[0]),
-                        layers=np.array([0, mid, 6], dtype=np.int32), extended=np.array(extended))
+                        layers=np.array([0, mid, 6], dtype=np.int32), extended=np.array(int(extended)))
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("path")
-    ap.add_argument("--cache", default=None, help="states cache (default /tmp/tagger-states[-BACKEND].npz)")
+    ap.add_argument("--work-dir", default="/tmp",
+                    help="folder of the states cache, held-out predictions and fold models when --cache, "
+                         "--cv-out, --folds-out are not given (default /tmp, as before)")
+    ap.add_argument("--cache", default=None, help="states cache (default WORK_DIR/tagger-states[-BACKEND].npz)")
     ap.add_argument("--backend", default="onnx-int8", choices=["hf", "onnx", "onnx-int8"],
                     help="what computes the encoder states (the product's default encoder: onnx-int8)")
     ap.add_argument("--mids", type=int, nargs="+", default=[2, 3, 4])
     ap.add_argument("--hidden", type=int, default=HIDDEN)
-    ap.add_argument("--cv-out", default="/tmp/tagger-cv.npy", help="where the held-out predictions go")
+    ap.add_argument("--cv-out", default=None, help="where the held-out predictions go (default WORK_DIR/tagger-cv.npy)")
     ap.add_argument("--share", type=float, default=SHARE, help="share of training segments used per fit")
-    ap.add_argument("--features", default="extended", choices=["base", "extended"],
+    ap.add_argument("--features", default="extended", choices=list(FEATURE_SETS),
                     help="base: states + reference match + surface (the first model); extended: + lexicon, "
-                         "more reference match, sentence-level and neighbours' cues")
+                         "more reference match, sentence-level and neighbours' cues; aligned: + the alignment "
+                         "block (mutual nearest neighbour, distortion, bigram and monotone-neighbour match)")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--out", default=str(OUT), help="folder the model is exported to (default: the package's)")
-    ap.add_argument("--folds-out", default="/tmp/tagger-folds",
-                    help="folder for each held-out fold's model (bench/calibration.py --folds)")
+    ap.add_argument("--folds-out", default=None,
+                    help="folder for each held-out fold's model (bench/calibration.py --folds; "
+                         "default WORK_DIR/tagger-folds)")
     args = ap.parse_args(argv)
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    args.cv_out = args.cv_out or str(work / "tagger-cv.npy")
+    args.folds_out = args.folds_out or str(work / "tagger-folds")
+    level = FEATURE_SETS[args.features]
     np.random.seed(SEED)
     random.seed(SEED)
     t0 = time.time()
@@ -268,7 +282,8 @@ def main(argv=None) -> None:
     talks = sorted({it["talk"] for it in items})
     print(f"{len(items)} segments, {len(talks)} talks; computing states", flush=True)
     if args.cache is None:
-        args.cache = "/tmp/tagger-states.npz" if args.backend == "hf" else f"/tmp/tagger-states-{args.backend}.npz"
+        name = "tagger-states.npz" if args.backend == "hf" else f"tagger-states-{args.backend}.npz"
+        args.cache = str(work / name)
     st = states([it["text"] for it in items] + [it["ref"] for it in items], args.cache, backend=args.backend)
     print(f"states ready ({time.time() - t0:.0f} s)", flush=True)
     th = [0.3, 0.4, 0.5, 0.6, 0.7]
@@ -282,7 +297,7 @@ def main(argv=None) -> None:
             if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
                 os.makedirs(args.folds_out, exist_ok=True)
                 fold = Path(args.folds_out) / f"{talk}.npz"
-                save(model, fold, mid_now[0], args.features == "extended")
+                save(model, fold, mid_now[0], level)
                 fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
             print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
         return p
@@ -293,7 +308,7 @@ def main(argv=None) -> None:
         from sklearn.metrics import average_precision_score
 
         for mid in args.mids:
-            x, y, where = build(items, st, mid, args.features == "extended")
+            x, y, where = build(items, st, mid, level)
             p = cv(x, y, where, talks[:1], args.share / 2)
             sel = [k for k in range(len(y)) if not np.isnan(p[k]) and not items[where[k][0]]["human"]]
             ap_ = average_precision_score(y[sel], p[sel])
@@ -302,7 +317,7 @@ def main(argv=None) -> None:
                 best, best_score = mid, ap_
             del x
     print(f"middle layer: {best}", flush=True)
-    x, y, where = build(items, st, best, args.features == "extended")
+    x, y, where = build(items, st, best, level)
     mid_now[0] = best
     p = cv(x, y, where, talks, args.share)
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
@@ -321,7 +336,7 @@ def main(argv=None) -> None:
     dest = Path(args.out)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "tagger.npz"
-    save(model, out, best, args.features == "extended")
+    save(model, out, best, level)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     (dest / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
     (dest / "training.json").write_text(json.dumps(report, indent=1) + "\n")
