@@ -242,11 +242,27 @@ def test_int8_encoder_is_close_and_cached_apart(tmp_path, fast_encoder):
     int8 = Encoder(backend="onnx-int8", cache_dir=tmp_path)
     ours = int8.encode(texts)
     cosine = np.sum(ours * fast_encoder.encode(texts), axis=1)
-    assert 0.8 < cosine.min() < 1 - 1e-6, cosine  # quantised: close, not equal
+    assert 0.97 < cosine.min() < 1 - 1e-6, cosine  # quantised: close, not equal
+    assert cosine.mean() > 0.99, cosine
     fp32 = Encoder(backend="onnx", cache_dir=tmp_path)
     fp32.encode(texts[:2])
     assert fp32.stats["cache_hits"] == 0  # the int8 vectors are another model's
     assert int8.name == "all-MiniLM-L6-v2+int8" and fp32.name == "all-MiniLM-L6-v2"
+
+
+def test_int8_output_does_not_depend_on_the_batch():
+    """Per-token activation scales: a sentence's vector and states are the same whether it
+    is encoded alone or batched (padded) with longer and shorter sentences."""
+    texts = _texts()
+    batched = Encoder(backend="onnx-int8")
+    batched.want_layers((3, 6))
+    together = batched.encode(texts)
+    states = batched.token_states(texts, (3, 6))
+    for i, text in enumerate(texts):
+        alone = Encoder(backend="onnx-int8")
+        np.testing.assert_allclose(alone.encode([text])[0], together[i], atol=2e-6)
+        np.testing.assert_allclose(alone.token_states([text], (3, 6))[0].layers, states[i].layers, atol=2e-5)
+    assert len({len(batched.token_embeddings([t])[0].tokens) for t in texts}) > 3  # lengths differ: padding
 
 
 def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):
@@ -261,15 +277,15 @@ def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):
 
 
 def test_int8_token_states_stay_close_to_transformers():
-    """int8's own bound on the tagger's input: every token's state within 0.9 cosine of
-    transformers' fp32 state at each layer the tagger reads, 0.97 on average."""
+    """int8's own bound on the tagger's input: every token's state within 0.95 cosine of
+    transformers' fp32 state at each layer the tagger reads, 0.99 on average."""
     texts = TEXTS[:7]
     expected = _transformers_states(texts)
     states = Encoder(backend="onnx-int8").token_states(texts, (0, 3, 6))
     for got, want in zip(states, expected):
         want = want[[0, 3, 6]]
         cos = np.sum(got.layers * want, -1) / (np.linalg.norm(got.layers, axis=-1) * np.linalg.norm(want, axis=-1))
-        assert cos.min() > 0.9 and cos.mean() > 0.97, cos.round(3)
+        assert cos.min() > 0.95 and cos.mean() > 0.99, cos.round(3)
 
 
 def test_unknown_backend_is_an_input_error():

@@ -12,7 +12,8 @@ own output, token states within 1e-4 of transformers', tested):
   fp32 for a ``--model``: :func:`auto_onnx`): :mod:`mtcheck.align.onnx_encoder`, ONNX
   Runtime with the model's own tokenizer, on a one-time export of the same weights. No
   torch import (torch alone takes ~2 s to import here, sentence-transformers 5-6 s), so
-  a single check starts fast. ``onnx-int8`` runs the int8 dynamically quantised export.
+  a single check starts fast. ``onnx-int8`` runs the int8 export with per-token activation scales
+  (:func:`mtcheck.align.onnx_encoder.quantize`), batched.
 - ``sentence-transformers``: the library itself, for every other model (and the
   reference the tests compare against).
 
@@ -297,7 +298,7 @@ class Encoder:
 
             identity = model_identity(self.path)
             if self.backend == "onnx-int8":  # other vectors than the fp32 model's
-                identity += ":int8"
+                identity += ":int8-rows"  # ":int8" held the per-tensor export's vectors
             self._cache = EmbeddingCache(self.cache_dir, identity)
         return self._cache
 
@@ -380,14 +381,9 @@ class Encoder:
         this call: the bounded memos may already have dropped some of a long document's.
         """
         keep = tuple(sorted((set(self.keep_layers) if keep_states else set()) | set(layers)))
-        # int8 quantises each batch's activations with one scale (onnxruntime's dynamic
-        # quantisation): a sentence's vectors would depend on the sentences batched with it
-        # (similarities by ~0.002, tagger probabilities by up to ~0.05), so a check and a
-        # batch run, or two engines, would disagree. One sentence a call keeps the output a
-        # function of the input alone (int8 one at a time: 110 sentences per CPU second here
-        # against 139 batched and 82 for fp32 batched, one thread, busy machine).
-        batch = 1 if self.backend == "onnx-int8" else self.batch_size
-        vecs, per_text = self.onnx.forward(texts, batch, keep_layers=keep)
+        # Batched for both: the int8 export scales each token's activations on their own,
+        # so a sentence's vectors do not depend on what it is batched with (tested).
+        vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             all_tokens, all_offsets = encoding.tokens, encoding.offsets  # each a new list per access
