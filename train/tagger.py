@@ -94,7 +94,10 @@ def states(texts: list[str], cache: str, batch: int = 32, backend: str = "hf") -
     if os.path.exists(cache):
         z = np.load(cache, allow_pickle=True)
         meta = z["meta"].item()
-        if set(meta) >= set(texts):
+        made_by = str(z["encoder"]) if "encoder" in z.files else None
+        if made_by != encoder_tag(backend):
+            print(f"  {cache}: states of {made_by or 'an older encoder'}, not {encoder_tag(backend)}: recomputing")
+        elif set(meta) >= set(texts):
             arr = z["states"]
             return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
     if backend != "hf":
@@ -131,8 +134,18 @@ def states(texts: list[str], cache: str, batch: int = 32, backend: str = "hf") -
         if i // batch % 20 == 0:
             print(f"  states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
     arr = np.concatenate(chunks, axis=1)
-    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object), encoder=np.array(encoder_tag(backend)))
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+
+
+def encoder_tag(backend: str) -> str:
+    """What computed a states cache: the backend and, for ONNX, the export file it runs
+    (the int8 file changed with the per-token encoder: older caches are recomputed)."""
+    if backend == "hf":
+        return "hf"
+    from mtcheck.align.onnx_encoder import FP32, INT8
+
+    return f"{backend}:{INT8 if backend == 'onnx-int8' else FP32}"
 
 
 def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) -> dict[str, tuple]:
@@ -153,7 +166,7 @@ def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) 
         enc._tok_memo.clear()
         print(f"  {backend} states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
     arr = np.concatenate(chunks, axis=1)
-    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object), encoder=np.array(encoder_tag(backend)))
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
 
 
@@ -189,15 +202,24 @@ def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed:
     return take, blind
 
 
-def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED):
+def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0):
     take, blind = training_rows(items, where, rows, share, seed=seed)
     xt = x[take]
     b = blind[take]
     xt[b] = without_reference(xt[b])
-    return fit(xt, y[take], hidden, seed)
+    weight = None
+    if focus_weight != 1.0:  # words inside a Grammar/Spelling span count focus_weight times
+        focus = focus_words(items, where)
+        weight = np.where(focus[take], focus_weight, 1.0)
+    return fit(xt, y[take], hidden, seed, weight)
 
 
-def fit(x, y, hidden: int, seed: int = SEED):
+def focus_words(items, where) -> np.ndarray:
+    """Per word: inside a Fluency/Grammar or Fluency/Spelling span (``FOCUS``) of any rater."""
+    return np.array([any(x0 < b and a < y0 for x0, y0, _c in items[i]["focus"]) for i, (a, b) in where])
+
+
+def fit(x, y, hidden: int, seed: int = SEED, weight=None):
     from sklearn.neural_network import MLPClassifier
 
     mu = x.mean(0, dtype=np.float64).astype(np.float32)
@@ -207,7 +229,7 @@ def fit(x, y, hidden: int, seed: int = SEED):
                         random_state=seed)
     x -= mu
     x /= sd
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=weight)
     return clf, mu.astype(np.float32), sd.astype(np.float32)
 
 
@@ -264,6 +286,8 @@ def main(argv=None) -> None:
                     help="base: states + reference match + surface (the first model); extended: + lexicon, "
                          "more reference match, sentence-level and neighbours' cues; aligned: + the alignment "
                          "block (mutual nearest neighbour, distortion, bigram and monotone-neighbour match)")
+    ap.add_argument("--focus-weight", type=float, default=1.0,
+                    help="training weight of words inside a Fluency/Grammar or Fluency/Spelling span (default 1)")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--out", default=str(OUT), help="folder the model is exported to (default: the package's)")
     ap.add_argument("--folds-out", default=None,
@@ -292,7 +316,7 @@ def main(argv=None) -> None:
         p = np.full(len(y), np.nan)
         for talk in folds:
             tr = np.array([items[i]["talk"] != talk for i, _ in where])
-            model = fit_rows(x, y, where, items, tr, share, args.hidden)
+            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight)
             p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
             if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
                 os.makedirs(args.folds_out, exist_ok=True)
@@ -321,7 +345,7 @@ def main(argv=None) -> None:
     mid_now[0] = best
     p = cv(x, y, where, talks, args.share)
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
-              "backend": args.backend, "features": args.features,
+              "backend": args.backend, "features": args.features, "focus_weight": args.focus_weight,
               "mt": [], "human": []}
     for human in (False, True):
         print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
@@ -332,7 +356,8 @@ def main(argv=None) -> None:
     np.save(args.cv_out, p)
     if args.no_export:
         return
-    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden)
+    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
+                     focus_weight=args.focus_weight)
     dest = Path(args.out)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "tagger.npz"
