@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = Path(__file__).parent / "data" / "fixture-gold.jsonl"
 GARBLED = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
 
-#: Recorded with the shipped weights and the bundled model (default int8 ONNX encoder), 2026-12-01.
+#: Recorded with the shipped weights and the bundled model (default per-token int8 ONNX
+#: encoder, the tagger with the alignment block), 2026-12-01.
 RECORDED_TEXTS = ('The less operational of weapons will "nothing happens".',
                   "Senior Turkish officials will join the talks.")
 RECORDED_REFS = ("The US provides fewer weapons, and nothing will happen.", None)
 RECORDED_PROBS = (
-    [0.1157, 0.3516, 0.571, 0.4302, 0.226, 0.1658, 0.4996, 0.2483, 0.2463, 0.3981, 0.0123],
-    [0.0477, 0.3193, 0.0138, 0.0233, 0.1294, 0.0694, 0.0433, 0.0048],
+    [0.1427, 0.4406, 0.73, 0.5252, 0.0784, 0.0851, 0.6116, 0.0877, 0.0714, 0.5662, 0.1087],
+    [0.0472, 0.4559, 0.0211, 0.022, 0.1404, 0.0813, 0.0734, 0.029],
 )
 
 
@@ -75,7 +76,7 @@ def test_token_states_match_transformers():
 
 
 def test_inference_matches_recording(encoder):
-    # int8 runs one sentence a call, so the session encoder's earlier batches do not matter.
+    # per-token int8: batch-independent, so the session encoder's earlier batches do not matter.
     out = tag(encoder, list(RECORDED_TEXTS), list(RECORDED_REFS))
     for (spans, probs, _sup), want in zip(out, RECORDED_PROBS):
         assert len(probs) == len(want)
@@ -90,7 +91,7 @@ def _run(rules, ref, cand, encoder):
 
 def test_tagger_rules_fire_on_garbled_sentence_and_not_on_clean(encoder):
     rules = [PossibleDisfluency, PossibleMistranslation]
-    garbled = 'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".'  # fixture
+    garbled = 'The less operational of weapons will "nothing happens".'  # the garbled fixture
     found = _run(rules, "", garbled, encoder)
     assert found, "nothing flagged in a garbled sentence"
     assert all("error tagger: P = " in f.message for f in found)

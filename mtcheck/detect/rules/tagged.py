@@ -80,12 +80,12 @@ class PossibleDisfluency(_Tagged):
 
     Example
     -------
-    'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible
-    results".' -> "get tangible" (P = 0.55; with MT121 selected).
+    'The less operational of weapons will "nothing happens".' (the garbled fixture, no
+    reference) -> "less operational" (P = 0.72; with MT121 selected).
 
     Measured (``python train/tagger.py``, held-out TED talks): flagged words are inside an
     annotated error 24% of the time at the default threshold against 11% for a random
-    word (2.2x); but as findings, tagged by a tagger that never saw their talk
+    word (2.2x; the tagger retrained on the per-token int8 encoder); but as findings, tagged by a tagger that never saw their talk
     (``bench/calibration.py --folds``), only 14% of MT121's and 25% of MT221's overlap an
     annotated error, they add almost no Grammar+Spelling recall above the default
     confidence and they flag clean text (README, "Confidence"): off by default,
@@ -104,7 +104,7 @@ class PossibleDisfluency(_Tagged):
     supported = True
     label = "possible disfluency"
     examples_flag = (
-        'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".',
+        'The less operational of weapons will "nothing happens".',
     )
     examples_pass = (
         "Senior Turkish officials will join the Russian-Ukrainian talks.",
