@@ -119,9 +119,10 @@ def word_features(
         lex = _lexical(strings)
         match = np.zeros((n, N_MATCH), dtype=np.float32)
         sent = np.zeros((n, N_SENTENCE), dtype=np.float32)
+        sim_mid = None
         if has_ref:
-            match, sent = _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_layers,
-                                           mid, last, ref[:, 0], ref[:, 4])
+            match, sent, sim_mid = _reference_extra(tokens, words, starts, pieces, layers, ref_tokens,
+                                                    ref_layers, mid, last, ref[:, 0], ref[:, 4])
         prev_punct = np.r_[0.0, surface[:-1, 3]]
         next_punct = np.r_[surface[1:, 3], 0.0]
         own = np.column_stack([lex, prev_punct, next_punct, match]).astype(np.float32)
@@ -131,7 +132,7 @@ def word_features(
     if extended >= 2:
         align = np.zeros((n, N_ALIGN), dtype=np.float32)
         if has_ref:
-            align = _alignment(tokens, words, starts, pieces, layers[mid], ref_tokens, ref_layers[mid])
+            align = _alignment(tokens, words, starts, pieces, sim_mid, ref_tokens)
         blocks.append(align)
     x = np.concatenate(blocks, axis=1)
     return spans, x.astype(np.float32)
@@ -166,7 +167,8 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
     """Per word: prefix (stem) match, best cosine at the middle layer (min, mean), support
     minus the sentence's mean; per sentence: mean support, share of words found verbatim,
     reference tokens covered (mean of their best cosine), log length ratio, cosine of the
-    mean-pooled last layer."""
+    mean-pooled last layer; and the pieces' middle-layer cosines to the reference's (the
+    alignment block reads them)."""
     cand_words = _word_strings(tokens, words)
     ref_words = _word_strings(ref_tokens, group_words(ref_tokens, []))
     stems = {w[:5] for w in ref_words if len(w) >= 4}
@@ -188,7 +190,7 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
         np.clip(np.log(len(tokens) / len(ref_tokens)), -2, 2),
         pooled,
     ], dtype=np.float32)
-    return match.astype(np.float32), np.broadcast_to(sent, (len(words), N_SENTENCE))
+    return match.astype(np.float32), np.broadcast_to(sent, (len(words), N_SENTENCE)), sim_mid
 
 
 #: Alignment block (``extended=2``), per word, zeros without a reference: mutual nearest
@@ -199,9 +201,9 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
 N_ALIGN = 6
 
 
-def _alignment(tokens, words, starts, pieces, states, ref_tokens, ref_states):
+def _alignment(tokens, words, starts, pieces, sim, ref_tokens):
+    """The alignment block from ``sim``, the pieces' cosines to the reference's (middle layer)."""
     n, m = len(tokens), len(ref_tokens)
-    sim = _unit(states) @ _unit(ref_states).T
     best = sim.argmax(1)
     back = sim.argmax(0)
     mutual = (back[best] == np.arange(n)).astype(np.float32)
