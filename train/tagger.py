@@ -2,11 +2,15 @@
 
 Not imported by the product, not run by the tests. The shipped model was made by::
 
-    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl --mids 3
+    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl --mids 3 \
+        --features aligned --work-dir /tmp/tagger-rows
 
-(defaults: ``--backend onnx-int8 --features extended --share 1.0``; 9 minutes at load
-average 8-10 on the shared 2-core machine). ``--features base --share 0.6`` is the
-first model's recipe, ``--backend hf`` its fp32 states.
+(defaults: ``--backend onnx-int8 --share 1.0 --focus-weight 1``; 11 minutes at load
+average 7 on the shared 2-core machine). ``--features extended`` is the previous model's
+recipe, ``--features base --share 0.6 --backend hf`` the first model's. Everything but
+the exported model goes to ``--work-dir`` (default ``/tmp``): the states cache
+``tagger-states-BACKEND.npz``, the held-out predictions ``tagger-cv.npy`` (one float per
+word in ``build``'s order, read by ``bench/quality_fit.py``) and ``tagger-folds/``.
 
 Data: WMT21 TED zh-en MQM (Freitag et al. 2021, google/wmt-mqm-human-evaluation,
 Apache-2.0): 15 "systems" (13 MT + the two human translations) x 5 talks. Each MT
