@@ -18,7 +18,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	$(BIN)/python -m mtcheck.align.onnx_encoder export  # the ONNX encoder's model, once (torch only here)
-	$(BIN)/python -m mtcheck.detect.lexicon build  # wordfreq's English list as memory-mapped arrays (mtcheck.detect.lexicon)
+	$(BIN)/python -m mtcheck.detect.lexicon build  # wordfreq's English list as memory-mapped arrays, and the spelling suggestions' candidates (mtcheck.detect.lexicon)
 	touch $@
 
 install: $(VENV)/.installed

@@ -19,7 +19,11 @@ the previous size (with linear cost it tracks the words ratio, x4 per row; n log
 add a few percent a row) and the time per stage (the report's timings, wall seconds).
 ``--cpu-stages`` runs each size once more in a new process that times the same
 pipeline in CPU seconds per stage (``stage_cpu``: on a shared machine the comparable
-figure). ``--profile`` prints cProfile's top functions of the largest documents run.
+figure), with the encoder's own forward passes apart ("encoder", and "rest": everything
+else of the check, the part that is not the model; "texts encoded": sentences and joins
+run through the model, each once when nothing is computed twice); with ``--warm`` the
+same check once more in that process ("warm check": every text memoised, the imports and
+one-time loads done, so nearly all of it is the non-model work that grows with length). ``--profile`` prints cProfile's top functions of the largest documents run.
 
 The ~12,000-word row (``--words 12000``) is the issue's "long article pair" target (<= 4 s
 as documents).
@@ -85,7 +89,7 @@ def run(ref: Path, cand: Path, aligned: bool, out: Path, env: dict) -> dict:
     return {"wall": wall, "cpu": LAST_CPU[0], "rss_mb": rss_kb / 1024, "report": report}
 
 
-def stage_cpu(ref: Path, cand: Path, aligned: bool) -> dict[str, float]:
+def stage_cpu(ref: Path, cand: Path, aligned: bool, warm: bool = False) -> dict[str, float]:
     """CPU seconds (all threads) of each stage of one check, run in this process with
     the CLI's ``--no-grammar --no-cache`` settings: the pipeline's own stage timer, with
     the process CPU clock in place of the wall clock."""
@@ -95,15 +99,51 @@ def stage_cpu(ref: Path, cand: Path, aligned: bool) -> dict[str, float]:
     from mtcheck import pipeline
     from mtcheck.settings import Settings
 
+    from mtcheck.align.embed import Encoder
+
     pipeline.time = SimpleNamespace(perf_counter=time.process_time)
-    t0 = time.process_time()
-    report = pipeline.run_check(str(ref), str(cand), Settings(aligned=aligned, grammar=False, cache=False))
-    return {"total": time.process_time() - t0, **report.timings}
+    forward = _time_forward_passes()
+    settings = Settings(aligned=aligned, grammar=False, cache=False)
+    encoder = Encoder.from_settings(settings)
+    with encoder.holding():  # keeps every text for the warm run below
+        t0 = time.process_time()
+        report = pipeline.run_check(str(ref), str(cand), settings, encoder)
+        total = time.process_time() - t0
+        out = {"total": total, "encoder": forward["cpu"], "rest": total - forward["cpu"],
+               "texts encoded": forward["texts"], **report.timings}
+        if warm:  # the same check again: every text memoised, imports and loads done
+            t0 = time.process_time()
+            pipeline.run_check(str(ref), str(cand), settings, encoder)
+            out["warm check"] = time.process_time() - t0
+    return out
+
+
+def _time_forward_passes() -> dict:
+    """Count the CPU seconds (all threads) and texts of the encoder's own forward passes
+    (tokenizer, ONNX run, pooling: ``OnnxModel.forward``) from now on; everything else
+    of a check is "rest"."""
+    import time
+
+    from mtcheck.align import onnx_encoder
+
+    spent = {"cpu": 0.0, "texts": 0}
+    forward = onnx_encoder.OnnxModel.forward
+
+    def timed(self, texts, *args, **kwargs):
+        t0 = time.process_time()
+        try:
+            return forward(self, texts, *args, **kwargs)
+        finally:
+            spent["cpu"] += time.process_time() - t0
+            spent["texts"] += len(texts)
+
+    onnx_encoder.OnnxModel.forward = timed
+    return spent
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--stage-cpu"]:  # python bench/scaling.py --stage-cpu REF CAND [--aligned]
-        print(json.dumps(stage_cpu(Path(sys.argv[2]), Path(sys.argv[3]), "--aligned" in sys.argv[4:])))
+        print(json.dumps(stage_cpu(Path(sys.argv[2]), Path(sys.argv[3]), "--aligned" in sys.argv[4:], "--warm" in sys.argv[4:])))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ted", type=Path, help="ted_zhen.jsonl of the MQM dev set")
@@ -112,6 +152,9 @@ def main() -> None:
     ap.add_argument("--modes", default="documents,aligned", help="documents, aligned or both")
     ap.add_argument("--profile", action="store_true", help="cProfile the largest documents run")
     ap.add_argument("--cpu-stages", action="store_true", help="also time each stage in CPU seconds (one more run)")
+    ap.add_argument("--warm", action="store_true",
+                    help="with --cpu-stages: time the same check again in that process, every text memoised "
+                         "(what a check costs without the model and the one-time loads)")
     args = ap.parse_args()
     sizes = [int(w) for w in args.words.split(",")]
     modes = args.modes.split(",")
@@ -153,10 +196,12 @@ def main() -> None:
             stages = ", ".join(f"{k} {v:.2f}" for k, v in timings.items() if v >= 0.01)
             print(f"{n_words:7d} {mode:>9} {sents:>14} {beads:6d} {wall:7.2f} {cpu:7.2f} {xt:>7} {xw:>7} {rss:7.0f}  {stages}", flush=True)
             if args.cpu_stages:
-                cmd = [sys.executable, __file__, "--stage-cpu", str(ref), str(cand)] + (["--aligned"] if mode == "aligned" else [])
+                cmd = [sys.executable, __file__, "--stage-cpu", str(ref), str(cand)] + (["--aligned"] if mode == "aligned" else []) + (
+                    ["--warm"] if args.warm else [])
                 done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
                 per = json.loads(done.stdout.strip().splitlines()[-1])
-                print(f"{'':>7} {'':>9} CPU s per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if v >= 0.01), flush=True)
+                print(f"{'':>7} {'':>9} CPU s in-process: " + ", ".join(
+                    f"{k} {v:d}" if isinstance(v, int) else f"{k} {v:.2f}" for k, v in per.items() if v >= 0.01), flush=True)
             prev = (n_words, cpu)
     print(f"load average {os.getloadavg()[0]:.2f} at end; files in {tmp}")
 

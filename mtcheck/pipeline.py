@@ -51,22 +51,17 @@ def check_documents(
     timings: dict[str, float] | None = None,
 ) -> Report:
     """Run segment -> align -> detect -> score on two documents already read."""
-    from mtcheck.align.aligner import align_documents, align_lines
-    from mtcheck.detect import run_rules, select_rules
-    from mtcheck.detect.base import CheckContext
+    from mtcheck.detect import select_rules
     from mtcheck.score.baseline import Marks
-    from mtcheck.score.gate import score
-    from mtcheck.score.metrics import compute_metrics
 
     settings = settings or Settings()
     timings = {} if timings is None else timings
     encoder = encoder or Encoder.from_settings(settings)
     rules = select_rules(settings.select, settings.ignore)  # fails early on a bad code
     # One forward pass serves alignment, the tagger's rules and the quality score.
-    from mtcheck.detect.tagger import model as tagger_model, serves
+    from mtcheck.detect.tagger import prepare
 
-    if serves(encoder):
-        encoder.want_layers(tagger_model().layers)
+    prepare(encoder)
     if settings.require_grammar:  # fail early too, before the model loads
         from mtcheck.detect.languagetool import preflight
 
@@ -76,11 +71,26 @@ def check_documents(
     with _timed(timings, "segment"):
         for doc in (reference, candidate):
             line_sentences(doc) if settings.aligned else segment(doc, settings.language)
+    # Each text of the check runs through the encoder once, however long the documents.
+    with encoder.holding():
+        return _check_segmented(reference, candidate, settings, encoder, timings, rules, marks)
+
+
+def _check_segmented(reference, candidate, settings, encoder, timings, rules, marks) -> Report:
+    from mtcheck.align.aligner import align_documents, align_lines
+    from mtcheck.detect import run_rules
+    from mtcheck.detect.base import CheckContext
+    from mtcheck.score.gate import score
+    from mtcheck.score.metrics import compute_metrics
+
+    preloading = _preload_while_aligning(rules)
     with _timed(timings, "align"):
         if settings.aligned:
             beads, parallel = align_lines(reference, candidate, encoder)
         else:
             beads, parallel = align_documents(reference, candidate, encoder)
+    if preloading is not None:
+        preloading.join()
     with _timed(timings, "metrics"):
         metrics = compute_metrics(beads, reference, candidate, ter=settings.ter)
 
@@ -132,6 +142,36 @@ def check_documents(
         notices=notices,
         timings=timings,
     )
+
+
+_PRELOAD_STARTED = False
+
+
+def _preload_while_aligning(rules):
+    """The first check of a process loads the rules' dictionaries and tables (Hunspell,
+    the lexicon, compiled patterns) and imports sacrebleu in a thread while the encoder
+    runs: ~0.25 s CPU that a cold check otherwise waits for after the alignment (the
+    encoder's forward passes release the GIL and leave a core partly idle). Joined before
+    the metrics; later checks find it all cached. Returns the thread, or None."""
+    global _PRELOAD_STARTED
+    if _PRELOAD_STARTED:
+        return None
+    _PRELOAD_STARTED = True
+    import threading
+
+    from mtcheck.detect import preload
+    from mtcheck.score.metrics import preload as preload_metrics
+
+    def work() -> None:
+        preload(rules)
+        try:
+            preload_metrics()
+        except ImportError:  # compute_metrics raises it where the report says so
+            pass
+
+    thread = threading.Thread(target=work, name="mtcheck-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _with_grammar(ctx, settings, findings, backends, notices) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -263,6 +264,41 @@ def test_int8_output_does_not_depend_on_the_batch():
         np.testing.assert_allclose(alone.encode([text])[0], together[i], atol=2e-6)
         np.testing.assert_allclose(alone.token_states([text], (3, 6))[0].layers, states[i].layers, atol=2e-5)
     assert len({len(batched.token_embeddings([t])[0].tokens) for t in texts}) > 3  # lengths differ: padding
+
+
+def test_prefetch_keeps_what_the_rules_read_even_when_the_vectors_are_cached(tmp_path):
+    """The disk cache holds vectors only: a batch's prefetch still runs the pass that gives
+    the token embeddings (MT205) and the tagger's layer states, once, for all texts."""
+    texts = _texts()[:6]
+    Encoder(backend="onnx-int8", cache_dir=tmp_path).encode(texts)  # vectors now on disk
+    enc = Encoder(backend="onnx-int8", cache_dir=tmp_path)
+    enc.want_layers((0, 3, 6))
+    assert enc.prefetch(texts) == len(texts)  # cached vectors, no states yet: one pass
+    assert enc.stats["cache_hits"] == len(texts)
+    assert enc.prefetch(texts) == 0  # everything the rules read is now in the memos
+    fresh = Encoder(backend="onnx-int8")
+    for got, want in zip(enc.token_states(texts, (3, 6)), fresh.token_states(texts, (3, 6))):
+        np.testing.assert_allclose(got.layers, want.layers, atol=2e-5)
+
+
+def test_sessions_load_the_saved_optimised_graph_with_the_same_outputs(tmp_path):
+    from mtcheck.align import onnx_encoder
+    from mtcheck.align.embed import default_model_path
+
+    folder = onnx_encoder.find_export(default_model_path())
+    for name in (onnx_encoder.FP32, onnx_encoder.WEIGHTS, onnx_encoder.INT8):
+        shutil.copy(folder / name, tmp_path / name)
+    model = tmp_path / onnx_encoder.INT8
+    saved = onnx_encoder.optimised_file(model)
+    ids = np.array([[101, 1996, 4248, 2829, 4419, 102], [101, 7592, 102, 0, 0, 0]], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": (ids > 0).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
+    first = onnx_encoder.session(model).run(None, feed)  # optimises and saves the graph
+    assert saved.is_file() and not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+    again = onnx_encoder.session(model).run(None, feed)  # loads it, optimisation off
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    saved.write_bytes(b"not a model")  # a broken file is optimised afresh, not an error
+    np.testing.assert_array_equal(onnx_encoder.session(model).run(None, feed)[-1], first[-1])
 
 
 def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):

@@ -365,3 +365,21 @@ def test_rule_explanations_come_from_the_rule_docs():
         assert help_["what"] and help_["why"], rule.code
         assert "What it does" not in help_["what"] and "``" not in help_["what"]
     assert rule_help("LT:SOMETHING") is None
+
+
+def test_sentence_searches_match_a_scan_of_every_sentence():
+    """The page's sentence of a finding and the sentences a span touches (binary searches,
+    _Spans) are what a scan of every sentence gives, for every span of a document with
+    adjacent sentences, zero-length spans at their ends and offsets outside them."""
+    from mtcheck.report.html import _sentence_of, _Spans
+
+    sentences = [{"index": i, "start": a, "end": b, "text": ""}
+                 for i, (a, b) in enumerate([(0, 5), (5, 9), (11, 20), (21, 22), (30, 31)])]
+    doc, spans = {"sentences": sentences}, _Spans(sentences)
+    for start in range(-1, 34):
+        for end in range(start, 35):
+            f = {"start": start, "end": end, "sentence": 2}
+            scan = next((s for s in sentences
+                         if s["start"] <= start < s["end"] or start == end == s["end"]), sentences[2])
+            assert _sentence_of(doc, f, spans) is scan, (start, end)
+            assert spans.touched(start, end) == [s for s in sentences if start < s["end"] and end > s["start"]]

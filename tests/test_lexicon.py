@@ -52,11 +52,14 @@ def test_built_when_missing_then_found(tmp_path, monkeypatch):
         lexicon.lexicon.cache_clear()
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "meta"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "meta", "suggest"])
 def test_rebuilt_when_corrupt(tmp_path, monkeypatch, damage):
     folder = lexicon.build(tmp_path)
     words = folder / lexicon.WORDS
-    if damage == "flip":
+    if damage == "suggest":  # one suggestion candidate changes
+        path = folder / lexicon.SUGGEST
+        path.write_text(path.read_text(encoding="utf-8").replace("\ngovernment\n", "\ngovernmemt\n"), encoding="utf-8")
+    elif damage == "flip":
         data = bytearray(words.read_bytes())
         data[len(data) // 2] ^= 0x20  # one letter of one word changes case
         words.write_bytes(bytes(data))
@@ -72,3 +75,14 @@ def test_rebuilt_when_corrupt(tmp_path, monkeypatch, damage):
         assert lexicon.Lexicon(folder).zipf("government") == zipf_frequency("government", "en")
     finally:
         lexicon.lexicon.cache_clear()
+
+
+def test_suggestion_candidates_are_hunspell_words_with_their_frequency():
+    from mtcheck.detect.rules._text import hunspell_knows
+
+    words, zipfs = lexicon.lexicon().suggestion_words
+    assert len(words) == len(zipfs) > 50_000
+    assert all(hunspell_knows(w) and "'" not in w for w in words[::97])
+    assert {"government", "receive", "Holman"} <= set(words)  # as Hunspell writes them
+    at = words.index("government")
+    assert abs(zipfs[at] - zipf_frequency("government", "en")) < 0.01

@@ -49,6 +49,21 @@ def test_garbled_term_has_morphology_hint_suggestions_and_is_major():
     assert f.category == "Fluency/Spelling"
 
 
+def test_suggestions_come_from_the_lexicon_and_agree_with_hunspell_on_misspellings():
+    """The fast engine (the lexicon's Hunspell words ranked by rapidfuzz) is the one in use;
+    on common misspellings its first suggestion is Hunspell's own first one."""
+    from mtcheck.detect.rules.spelling import _candidates, _hunspell_suggestions, _suggestions
+
+    assert _candidates() is not None
+    for word, first in {"goverment": "government", "recieve": "receive", "definately": "definitely",
+                        "seperate": "separate", "occured": "occurred", "wierd": "weird"}.items():
+        assert _suggestions(word, 3)[0] == first == _hunspell_suggestions(word, 3)[0], word
+    assert _suggestions("biggestists", 3)[0] == "biggest"
+    assert _suggestions("mouthparts", 3)[0] == "mouth-parts"  # two words, as Hunspell splits them
+    assert _suggestions("Goverment", 2) == ("Government", "Governments")  # the word's capital kept
+    assert len(_suggestions("qwzrtly", 3)) == 3
+
+
 def test_plain_non_word_is_minor():
     (f,) = run_example(NonWord, "They spoke of the qwzrtly plan.")
     assert f.severity == "minor"

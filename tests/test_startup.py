@@ -67,3 +67,25 @@ def test_pipeline_knows_languagetool_by_its_code():
     from mtcheck.pipeline import GRAMMAR_CODE
 
     assert GRAMMAR_CODE == CODE
+
+
+def test_preload_fills_the_rules_caches_and_leaves_errors_to_check():
+    """What the pipeline's preload thread runs while the encoder works (mtcheck.detect.preload)."""
+    from mtcheck.detect import preload, select_rules
+    from mtcheck.detect.base import Rule
+    from mtcheck.detect.rules import _text, calques, numbers, spelling
+
+    for loader in (_text.hunspell, calques._needles, numbers._patterns, spelling._affixes):
+        loader.cache_clear()
+    preload(select_rules())
+    for loader in (_text.hunspell, calques._needles, numbers._patterns, spelling._affixes):
+        assert loader.cache_info().currsize == 1, loader
+
+    class Broken(Rule):
+        code, name, category = "MT999", "broken", "Other"
+
+        @classmethod
+        def preload(cls):
+            raise RuntimeError("no such dictionary")
+
+    preload([Broken])  # no error here: check() meets it and reports it

@@ -519,10 +519,14 @@ class _Piece:
         ref_joins = np.flatnonzero(cells_21.any(axis=1) & ~self.have_21)
         cand_joins = np.flatnonzero(cells_12.any(axis=0) & ~self.have_12)
         if len(ref_joins) or len(cand_joins):
-            joins = _pair_texts(self.rs, ref_joins) + _pair_texts(self.cs, cand_joins)
-            vecs = self.encoder.encode(joins, states=False)  # no rule reads a join's layer states
-            self.sim_21[ref_joins] = vecs[: len(ref_joins)] @ self.c1.T
-            self.sim_12[:, cand_joins] = self.r1 @ vecs[len(ref_joins) :].T
+            # The error tagger reads the layer states of a 2-1 bead's two reference
+            # sentences joined (the bead's reference text): the reference joins keep
+            # theirs from this pass; no rule reads a candidate join's states.
+            if len(ref_joins):
+                self.sim_21[ref_joins] = self.encoder.encode(_pair_texts(self.rs, ref_joins)) @ self.c1.T
+            if len(cand_joins):
+                vecs = self.encoder.encode(_pair_texts(self.cs, cand_joins), states=False)
+                self.sim_12[:, cand_joins] = self.r1 @ vecs.T
             self.have_21[ref_joins], self.have_12[cand_joins] = True, True
         tables = {(1, 1): self.sim_11, (1, 2): self.sim_12, (2, 1): self.sim_21}
         beads = []

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,7 +80,8 @@ class TokenStates:
 
     ``layers`` is float32 ``[len(layers asked), n_tokens, hidden]``: layer 0 is the
     embedding output, layer ``i`` the output of transformer layer ``i``, as transformers'
-    ``output_hidden_states=True`` gives them (not normalised).
+    ``output_hidden_states=True`` gives them (not normalised). Read only: it may be the
+    memo's own array.
     """
 
     tokens: list[str]
@@ -117,6 +119,19 @@ def _held_bytes(held) -> int:
     return (states.base if states.base is not None else states).nbytes
 
 
+def _layer_rows(states: np.ndarray, have: tuple[int, ...], layers: tuple[int, ...]) -> np.ndarray:
+    """The memoised ``states`` (layers ``have``) of ``layers``: the memo's own array, read
+    only, when those are all of them in order (a long document's states are not copied
+    again, ~240 MB for a 12,000-word pair), else a copy of the rows asked for."""
+    import numpy as np
+
+    if tuple(layers) == tuple(have):
+        view = states.view()
+        view.flags.writeable = False
+        return view
+    return np.ascontiguousarray(states[[have.index(k) for k in layers]])
+
+
 def _normalised(x: np.ndarray) -> np.ndarray:
     import numpy as np
 
@@ -146,6 +161,10 @@ class _BytesMemo:
             self.bytes -= self.size(self.items.pop(key))
         self.items[key] = value
         self.bytes += self.size(value)
+        self.trim()
+
+    def trim(self) -> None:
+        """Drop the least recently used values until the memo is within its bound."""
         while self.items and self.bytes > self.max_bytes:
             _, old = self.items.popitem(last=False)
             self.bytes -= self.size(old)
@@ -187,7 +206,9 @@ class Encoder:
         self._state_memo = _BytesMemo(MEMO_STATE_BYTES, _held_bytes)
         self.keep_layers: tuple[int, ...] = ()
         self.want_layers(layers)
-        self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0}
+        # forwarded: texts run through the model by any call (encode, token_embeddings,
+        # token_states), as against encoded: texts encode() found in no memo or cache.
+        self.stats = {"encoded": 0, "cache_hits": 0, "memo_hits": 0, "forwarded": 0}
 
     def limit_memos(self, sentences: int, token_bytes: int, state_bytes: int) -> None:
         """Bound the in-process memos (sentence vectors, token embeddings, layer states).
@@ -197,8 +218,28 @@ class Encoder:
         """
         self.memo_sentences = sentences
         self._tok_memo.max_bytes, self._state_memo.max_bytes = token_bytes, state_bytes
+        self._tok_memo.trim()
+        self._state_memo.trim()
         while len(self._memo) > sentences:
             self._memo.popitem(last=False)
+
+    @contextmanager
+    def holding(self):
+        """Keep everything encoded inside the block in the memos, whatever their bounds.
+
+        The pipeline holds one check in it: the aligner encodes every sentence once and
+        the rules that read token embeddings or layer states later (MT205, the error
+        tagger) find them all, however long the documents (a 64k-word pair's states
+        outgrow the bounds, and the rules used to run the encoder over them again).
+        Memory is then linear in the check's length; afterwards the memos go back within
+        their bounds, least recently used dropped first.
+        """
+        bounds = (self.memo_sentences, self._tok_memo.max_bytes, self._state_memo.max_bytes)
+        self.memo_sentences = self._tok_memo.max_bytes = self._state_memo.max_bytes = float("inf")
+        try:
+            yield self
+        finally:
+            self.limit_memos(*bounds)
 
     @classmethod
     def from_settings(cls, settings, backend: str | None = None) -> "Encoder":
@@ -343,14 +384,26 @@ class Encoder:
         """Encode (or load from the caches) all these texts in one length-sorted pass.
 
         For callers holding many sentences at once (a batch run's pairs, before their
-        per-pair checks): later ``encode`` / ``token_embeddings`` calls on the same texts
-        are memo hits. Returns how many texts were run through the model.
+        per-pair checks): later ``encode`` / ``token_embeddings`` / ``token_states`` calls
+        on the same texts are memo hits. A text whose vector is known (memo, disk cache:
+        it holds vectors only) but whose token embeddings or kept layer states are not
+        goes through the same pass, since the rules will ask for those (MT205, the error
+        tagger); else each check would run the model again over its own few sentences.
+        Returns how many texts were run through the model.
         """
         before = self.stats["encoded"]
         texts = list(dict.fromkeys(texts))
-        if texts:
-            self.encode(texts)
-        return self.stats["encoded"] - before
+        if not texts:
+            return 0
+        self.encode(texts)
+        ran = self.stats["encoded"] - before
+        if self.backend != "sentence-transformers":
+            lacking = [t for t in texts if self._tok_memo.get(t) is None
+                       or (self.keep_layers and self._state_memo.get(t) is None)]
+            if lacking:
+                self._onnx_forward(lacking)
+                ran += len(lacking)
+        return ran
 
     def _remember(self, vecs: dict[str, np.ndarray]) -> None:
         for t, v in vecs.items():
@@ -384,6 +437,7 @@ class Encoder:
         # Batched for both: the int8 export scales each token's activations on their own,
         # so a sentence's vectors do not depend on what it is batched with (tested).
         vecs, per_text = self.onnx.forward(texts, self.batch_size, keep_layers=keep)
+        self.stats["forwarded"] += len(texts)
         for text, (encoding, last, states) in zip(texts, per_text):
             idx = _keep(encoding)
             all_tokens, all_offsets = encoding.tokens, encoding.offsets  # each a new list per access
@@ -434,8 +488,7 @@ class Encoder:
             emb = self._tok_memo.get(t)
             if hit is not None and emb is not None and set(layers) <= set(hit[0]):
                 have, states = hit
-                rows = [have.index(k) for k in layers]
-                found[t] = TokenStates(emb.tokens, emb.offsets, np.ascontiguousarray(states[rows]))
+                found[t] = TokenStates(emb.tokens, emb.offsets, _layer_rows(states, have, layers))
             else:
                 todo.append(t)
         if todo:

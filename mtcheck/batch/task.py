@@ -31,12 +31,13 @@ PAIRS_DIR = "pairs"
 CHUNK_PAIRS = 8
 #: Padded tokens (longest sentence x sentences) in one encoder call of a chunk.
 MAX_NAME = 100
-#: A worker's in-memory embedding memos (sentence vectors, token embeddings, layer states),
-#: bounded so that its memory does not grow with the batch: a chunk of 8 TED pairs of 10
-#: segments a side keeps ~200 sentences, 7 MB of token embeddings and 16 MB of the
-#: tagger's layer states (measured); 1.5x that is kept. A bigger chunk re-embeds what was
-#: dropped. (The defaults for one process, 20,000 / 64 MB / 256 MB, let a batch worker
-#: grow by ~300 MB; at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
+#: A worker's in-memory embedding memos (sentence vectors, token embeddings, layer states)
+#: between chunks, bounded so that its memory does not grow with the batch: a chunk of 8
+#: TED pairs of 10 segments a side keeps ~200 sentences, 7 MB of token embeddings and
+#: 16 MB of the tagger's layer states (measured). During a chunk everything it encodes is
+#: held (``check_chunk``), so a bigger chunk costs memory, not a second pass. (The
+#: defaults for one process, 20,000 / 64 MB / 256 MB, let a batch worker grow by ~300 MB;
+#: at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
 WORKER_MEMO = {"sentences": 2000, "token_bytes": 12 * 1024 * 1024, "state_bytes": 24 * 1024 * 1024}
 
 
@@ -97,8 +98,11 @@ def init_worker(config: WorkerConfig) -> None:
             os.environ[var] = str(config.threads)
     from mtcheck.align.embed import Encoder
 
+    from mtcheck.detect.tagger import prepare
+
     encoder = Encoder.from_settings(config.settings)
     encoder.limit_memos(**WORKER_MEMO)
+    prepare(encoder)  # before the first prefetch: its pass keeps the tagger's layer states
     _WORKER.update(config=config, encoder=encoder)
 
 
@@ -244,14 +248,22 @@ def check_pair(task: Task) -> Outcome:
 
 
 def check_chunk(tasks: list[Task]) -> Iterator[Outcome]:
-    """Prefetch the chunk's embeddings, then check its pairs one by one (streamed)."""
-    if len(tasks) > 1:
-        try:
-            prefetch(tasks)
-        except Exception:  # noqa: BLE001 - a failing encoder shows in each pair's check
-            pass
-    for task in tasks:
-        yield check_pair(task)
+    """Prefetch the chunk's embeddings, then check its pairs one by one (streamed).
+
+    The encoder's memos hold everything of the chunk until its last pair is checked
+    (``Encoder.holding``), so that the prefetch's vectors, token embeddings and layer
+    states are all still there when each pair's rules ask (a chunk of long pairs outgrew
+    the worker's bounds and was run through the model a second time); then they go back
+    within ``WORKER_MEMO``.
+    """
+    with _WORKER["encoder"].holding():
+        if len(tasks) > 1:
+            try:
+                prefetch(tasks)
+            except Exception:  # noqa: BLE001 - a failing encoder shows in each pair's check
+                pass
+        for task in tasks:
+            yield check_pair(task)
 
 
 def run_chunk(config: WorkerConfig, tasks: list[Task]) -> list[Outcome]:

@@ -105,6 +105,17 @@ def select_rules(
     return [r for r in chosen if not any(r.code.startswith(p) for p in ignore)]
 
 
+def preload(rules: Iterable[type[Rule]]) -> None:
+    """Each rule's ``preload`` (its dictionaries and tables, cached per process).
+
+    A failure is left for ``check`` to raise where it reports it (nothing is cached)."""
+    for rule_cls in rules:
+        try:
+            rule_cls.preload()
+        except Exception:  # noqa: BLE001 - check() meets the same error and reports it
+            pass
+
+
 def run_rules(ctx: CheckContext, rules: Iterable[type[Rule]]) -> list[Finding]:
     """Run rules and return their findings in document order, without exact duplicates."""
     findings: list[Finding] = []

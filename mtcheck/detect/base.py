@@ -159,6 +159,12 @@ class Rule:
     def check(self, ctx: CheckContext) -> Iterable[Finding]:  # pragma: no cover
         raise NotImplementedError
 
+    @classmethod
+    def preload(cls) -> None:
+        """Load the data ``check`` needs (dictionaries, compiled tables: each cached per
+        process). The pipeline calls it in a thread while the encoder runs, so that a cold
+        check does not wait for it later (:func:`mtcheck.detect.preload`)."""
+
     # -- helpers for subclasses -------------------------------------------------
     def option(self, ctx: CheckContext, key: str) -> Any:
         return ctx.options.get(self.code, {}).get(key, self.defaults[key])

@@ -20,6 +20,13 @@ wordfreq stays the source of truth and the fallback:
   such as "l'heure" that wordfreq splits, hyphens between words: their tokens' frequencies
   are combined with wordfreq's own arithmetic); anything else (digits, other scripts,
   "l'a") goes to ``wordfreq.zipf_frequency`` itself.
+
+The same folder holds the spelling rules' suggestion candidates (``Lexicon.suggestion_words``):
+the lexicon's words that the Hunspell en_US dictionary accepts (as written or capitalized,
+no apostrophes), one a line, with their buckets. Hunspell's own suggestion makes an n-gram
+pass over its whole dictionary (0.1-0.3 s CPU a word); ranking these candidates with
+rapidfuzz takes a few milliseconds (``mtcheck/detect/rules/spelling.py``). So the folder is
+keyed by the Hunspell dictionary files too.
 """
 
 from __future__ import annotations
@@ -31,11 +38,12 @@ import re
 import sys
 import unicodedata
 import zlib
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-FORMAT = 1  # bumped when the file layout or the key rules change
+FORMAT = 2  # bumped when the file layout or the key rules change (2: suggestion candidates)
 WORDS, CB, META = "words.npy", "centibels.npy", "lexicon.json"
+SUGGEST, SUGGEST_CB = "suggest.txt", "suggest-centibels.npy"
 ENV_DIR = "MTCHECK_LEXICON_DIR"
 
 _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
@@ -61,16 +69,46 @@ def key(word: str) -> str | None:
 
 
 # ----------------------------------------------------------------------------- files
+def _stamp(path: Path) -> dict:
+    st = path.stat()
+    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
 def _source() -> dict:
-    """wordfreq's English data file (path, size, mtime): what the lexicon is built from."""
+    """What the lexicon is built from (path, size, mtime of each file): wordfreq's English
+    data file, and the Hunspell dictionary that picks the suggestion candidates."""
     import importlib.util
+
+    from mtcheck.detect.rules._text import _spylls_en_us
 
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or not spec.origin:
         raise LexiconError("wordfreq is not installed")
-    path = Path(spec.origin).parent / "data" / "large_en.msgpack.gz"
-    st = path.stat()
-    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    try:
+        dic = _spylls_en_us()
+        hunspell = [_stamp(dic.with_suffix(ext)) for ext in (".aff", ".dic")]
+    except (ImportError, OSError) as exc:
+        raise LexiconError(f"the Hunspell en_US dictionary is missing ({exc})") from exc
+    return {**_stamp(Path(spec.origin).parent / "data" / "large_en.msgpack.gz"), "hunspell": hunspell}
+
+
+def _suggestion_candidates(entries: list[tuple[bytes, int]]) -> tuple[list[str], list[int]]:
+    """The words Hunspell accepts, as written or capitalized ("holman" -> "Holman"), with
+    their buckets; none with an apostrophe (a suggestion is a plain word). ~3 s CPU with
+    libhunspell for the 311,057 words."""
+    from mtcheck.detect.rules._text import hunspell
+
+    h = hunspell()
+    words, cbs = [], []
+    for raw, cb in entries:
+        w = raw.decode("utf-8")
+        if "'" in w:
+            continue
+        form = w if h.lookup(w) else w.capitalize() if h.lookup(w.capitalize()) else None
+        if form:
+            words.append(form)
+            cbs.append(cb)
+    return words, cbs
 
 
 def roots() -> list[Path]:
@@ -109,6 +147,7 @@ def build(root: str | Path) -> Path:
         if lex.zipf(word) != zipf_frequency(word, "en"):
             raise LexiconError(f"lexicon disagrees with wordfreq on {word!r}")
     words, cbs = lex.words, lex.cb
+    suggest, suggest_cb = _suggestion_candidates(entries)
 
     target = Path(root) / folder_name()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,11 +155,14 @@ def build(root: str | Path) -> Path:
     try:
         np.save(tmp / WORDS, words)
         np.save(tmp / CB, cbs)
+        (tmp / SUGGEST).write_text("\n".join(suggest), encoding="utf-8")
+        np.save(tmp / SUGGEST_CB, np.array(suggest_cb, dtype=np.uint16))
         meta = {
             "format": FORMAT,
             "source": _source(),
             "words": len(words),
-            "crc32": {name: _crc(tmp / name) for name in (WORDS, CB)},
+            "suggest": len(suggest),
+            "crc32": {name: _crc(tmp / name) for name in (WORDS, CB, SUGGEST, SUGGEST_CB)},
         }
         (tmp / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide an install-time lexicon from other users
@@ -200,11 +242,24 @@ class Lexicon(_Arrays):
                 raise LexiconError(f"{folder} is corrupt (checksum)")
             words = np.load(folder / WORDS, mmap_mode="r")
             cb = np.load(folder / CB, mmap_mode="r")
+            suggest_cb = np.load(folder / SUGGEST_CB, mmap_mode="r")
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LexiconError(f"{folder} cannot be read ({type(exc).__name__})") from exc
         if words.ndim != 1 or words.shape != cb.shape or len(words) != meta["words"]:
             raise LexiconError(f"{folder} is corrupt (sizes)")
+        if suggest_cb.shape != (meta.get("suggest"),):
+            raise LexiconError(f"{folder} is corrupt (sizes)")
         super().__init__(words, cb)
+        self.folder, self._suggest_cb = folder, suggest_cb
+
+    @cached_property
+    def suggestion_words(self):
+        """The suggestion candidates (Hunspell-accepted words, a list) and their Zipf values
+        (9 - bucket / 100, unrounded, a numpy array), read on first use (~5 ms)."""
+        words = (self.folder / SUGGEST).read_text(encoding="utf-8").split("\n")
+        if len(words) != len(self._suggest_cb):
+            raise LexiconError(f"{self.folder} is corrupt (sizes)")
+        return words, 9.0 - self._suggest_cb / 100.0
 
 
 def _notice(message: str) -> None:

@@ -67,11 +67,18 @@ def fallback_keys(finding: Finding) -> list[str]:
 
 
 def _bead_of(ctx: "CheckContext", finding: Finding):
+    """The first bead holding the finding's sentence (a map built once per check and
+    side: a scan of every bead per finding grew with findings x beads)."""
     side = "candidate" if finding.side == "candidate" else "reference"
-    for bead in ctx.beads:
-        if finding.sentence in (bead.candidate if side == "candidate" else bead.reference):
-            return bead
-    return None
+
+    def by_sentence() -> dict:
+        out: dict = {}
+        for bead in ctx.beads:
+            for k in bead.candidate if side == "candidate" else bead.reference:
+                out.setdefault(k, bead)
+        return out
+
+    return ctx.memo(("bead_of", side), by_sentence).get(finding.sentence)
 
 
 def tagger_probability(ctx: "CheckContext", finding: Finding) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +63,25 @@ def count_sequence(tokens: list[str], seq: list[str]) -> int:
     """How often the token sequence ``seq`` occurs in ``tokens`` (lower-cased lists)."""
     n = len(seq)
     return sum(tokens[k : k + n] == seq for k in range(len(tokens) - n + 1))
+
+
+class SequenceCounts:
+    """``count_sequence(tokens, seq)`` for many ``seq`` over one long token list: one pass
+    per sequence length counts every window of that length, so asking about each phrase
+    of a document costs a dict look-up, not a scan of the document (quadratic)."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self._by_length: dict[int, Counter] = {}
+
+    def count(self, seq: list[str]) -> int:
+        n = len(seq)
+        if n == 0:
+            return len(self.tokens) + 1  # as count_sequence: every (empty) window
+        counts = self._by_length.get(n)
+        if counts is None:
+            counts = self._by_length[n] = Counter(zip(*(self.tokens[k:] for k in range(n))))
+        return counts[tuple(seq)]
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -183,6 +203,12 @@ def zipf(word: str) -> float:
     from mtcheck.detect.lexicon import zipf as lexicon_zipf
 
     return lexicon_zipf(word)
+
+
+def load_lexicons() -> None:
+    """Load the Hunspell dictionary and the word-frequency lexicon now (Rule.preload)."""
+    hunspell()
+    zipf("the")
 
 
 @lru_cache(maxsize=65536)

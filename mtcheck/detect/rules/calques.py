@@ -137,6 +137,10 @@ class Calque(Rule):
         "The press office said the civilian population was evacuated.",
     )
 
+    @classmethod
+    def preload(cls) -> None:
+        _needles()
+
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         text = ctx.candidate.text
         quotes = [q for q in quote_spans(text) if q[1] - q[0] > 40]

@@ -252,6 +252,10 @@ class NumberMismatch(Rule):
     category = "Accuracy/Mistranslation"
     severity = "major"
 
+    @classmethod
+    def preload(cls) -> None:
+        _patterns()
+
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         severity = self.severity if ctx.parallel.is_parallel else "minor"
         for _bead, ref, cand, _r0, c0 in ctx.aligned_pairs():

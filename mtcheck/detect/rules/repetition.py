@@ -8,11 +8,13 @@ from typing import Iterable
 from mtcheck.detect.base import CheckContext, Rule
 from mtcheck.detect.rules._text import (
     TOKEN_RE,
+    SequenceCounts,
     Token,
     count_sequence,
     hunspell_knows,
     in_spans,
     is_function_word,
+    load_lexicons,
     quote_spans,
     word_list,
     text_tokens,
@@ -115,8 +117,8 @@ class _Topics:
 
     def __init__(self, ctx: CheckContext, low: list[str]):
         self.ctx = ctx
-        self.low = low
-        self._ref: list[str] | None = None
+        self.low = SequenceCounts(low)
+        self._ref: SequenceCounts | None = None
         self._title: list[str] | None = None
 
     def names_topic(self, phrase: list[Token], min_count: int) -> bool:
@@ -131,13 +133,13 @@ class _Topics:
             return False
         words = phrase[1:] if phrase[0].lower in _DETERMINERS else phrase
         seq = [t.lower for t in words]
-        if count_sequence(self.low, seq) >= min_count:
+        if self.low.count(seq) >= min_count:
             return True
         if self._ref is None:
-            self._ref = [t.lower for t in self.ctx.tokens("reference", TOKEN_RE)]
+            self._ref = SequenceCounts([t.lower for t in self.ctx.tokens("reference", TOKEN_RE)])
             first = self.ctx.candidate.sentences[:1]
             self._title = [t.lower for t in text_tokens(first[0].text, pattern=TOKEN_RE)] if first else []
-        if count_sequence(self._ref, seq) >= 2:
+        if self._ref.count(seq) >= 2:
             return True
         return phrase[0].sentence != 0 and count_sequence(self._title or [], seq) >= 1
 
@@ -440,6 +442,10 @@ class RepeatedWord(Rule):
         "denied it.",
         "\"Never, never, never give up,\" he said.",
     )
+
+    @classmethod
+    def preload(cls) -> None:
+        load_lexicons()
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         toks = ctx.tokens("candidate", TOKEN_RE)

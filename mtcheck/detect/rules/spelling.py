@@ -2,8 +2,10 @@
 
 Lexicons: wordfreq (word frequencies from many sources, Zipf scale) and the Hunspell
 en_US dictionary (SCOWL) that spylls ships, run by libhunspell (the ``chunspell`` wheel;
-spylls itself without it), which also makes the suggestions. Both load lazily, once per
-process; suggestions are made only for words that are reported.
+spylls itself without it). Both load lazily, once per process. Suggestions are made only
+for words that are reported, from the words of that dictionary that wordfreq has seen,
+ranked with rapidfuzz (a few milliseconds a word, where Hunspell's own suggest takes
+0.1-0.3 s; it stays the fallback).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mtcheck.detect.rules._text import (
     fold,
     hunspell,
     hunspell_knows,
+    load_lexicons,
     sentence_initial,
     word_list,
     zipf,
@@ -103,11 +106,75 @@ def _suggest(word: str, limit: int) -> list[str]:
     return list(_suggestions(word, limit))
 
 
+#: How many of the most similar candidates (rapidfuzz's Indel ratio) are re-ranked.
+_POOL = 50
+#: Weight of a candidate's Zipf frequency against its similarity (0-100) in the ranking.
+_ZIPF_WEIGHT = 2.0
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> tuple[list[str], list[str], object] | None:
+    """The suggestion candidates (words Hunspell accepts, as it writes them), lower-cased
+    (the same string objects where they already are: ~5 MB less), and their Zipf values:
+    from the lexicon built at install; None without it."""
+    from mtcheck.detect.lexicon import lexicon
+
+    lex = lexicon()
+    if lex is None:
+        return None
+    words, zipfs = lex.suggestion_words
+    return words, [w.lower() if w[:1].isupper() else w for w in words], zipfs
+
+
+def _two_words(word: str) -> str | None:
+    """The word split into two common dictionary words joined by a hyphen ("mouthparts"
+    -> "mouth-parts"), the split whose rarer part is most frequent; Hunspell suggests these
+    too. Parts of at least 3 letters and Zipf 2.5."""
+    best, best_z = None, 2.5
+    for k in range(3, len(word) - 2):
+        a, b = word[:k], word[k:]
+        z = min(zipf(a), zipf(b))
+        if z >= best_z and hunspell_knows(a) and hunspell_knows(b):
+            best, best_z = f"{a}-{b}", z
+    return best
+
+
 @lru_cache(maxsize=4096)
 def _suggestions(word: str, limit: int) -> tuple[str, ...]:
-    """Hunspell's first ``limit`` one-word suggestions for ``word``, once per process: one
-    costs 0.1-0.3 s CPU with libhunspell here (its n-gram pass over the dictionary), and
-    a garbled word of one MT system tends to come back in its next article."""
+    """The first ``limit`` one-word suggestions for ``word``, once per process.
+
+    Candidates are the words of the Hunspell en_US dictionary that wordfreq has seen (the
+    lexicon, ``Lexicon.suggestion_words``); rapidfuzz picks the most similar (Indel
+    ratio), then one edit away (Damerau-Levenshtein) comes first, then the two-word split,
+    then similarity plus frequency. A few milliseconds CPU, where Hunspell's own suggest
+    takes 0.1-0.3 s (its n-gram pass over the dictionary; it is the fallback without the
+    lexicon). README "Speed and memory" measures how often both agree.
+    """
+    cands = _candidates()
+    if cands is None:
+        return _hunspell_suggestions(word, limit)
+    from rapidfuzz import fuzz, process
+
+    words, low, zipfs = cands
+    w = word.lower()
+    pool = process.extract(w, low, scorer=fuzz.ratio, limit=_POOL, score_cutoff=50)
+    ranked = sorted(
+        ((DamerauLevenshtein.distance(w, c) <= 1, score + _ZIPF_WEIGHT * float(zipfs[i]), i) for c, score, i in pool),
+        reverse=True,
+    )
+    out = [words[i] for _, _, i in ranked if low[i] != w]
+    split = _two_words(w)
+    if split:
+        out.insert(sum(near for near, _, _ in ranked), split)
+    if word[:1].isupper():
+        out = [s[:1].upper() + s[1:] for s in out]
+    return tuple(out[:limit])
+
+
+@lru_cache(maxsize=4096)
+def _hunspell_suggestions(word: str, limit: int) -> tuple[str, ...]:
+    """Hunspell's first ``limit`` one-word suggestions (0.1-0.3 s CPU each), once per
+    process: MT112's (its measured precision is Hunspell's), and the fallback."""
     out: list[str] = []
     for s in hunspell().suggest(word):
         if " " in s or s.lower() == word.lower():
@@ -139,7 +206,8 @@ class NonWord(Rule):
     spylls) nor wordfreq knows (Zipf frequency below ``min_zipf``, i.e. practically never
     seen in English text), such as "biggestists". When the token is a real stem plus
     affixes that cannot combine, the message says so ("biggest" + "-ists") and the
-    finding is ``garbled_severity``. Suggestions come from Hunspell (libhunspell).
+    finding is ``garbled_severity``. Suggestions are Hunspell dictionary words, ranked by
+    similarity and frequency (``_suggestions``).
 
     Why it matters
     --------------
@@ -160,15 +228,16 @@ class NonWord(Rule):
     Example
     -------
     "Russia would not back off the demands of its biggestists." -> "biggestists"
-    ("biggest" + "-ists"), suggestions "biggest", "bigamists".
+    ("biggest" + "-ists"), suggestions "biggest", "scientists", "rightists".
 
     Options
     -------
     min_zipf (float, 1.0): words seen at least this often in wordfreq are words.
     garbled_severity (str, "major"): severity when a stem plus affixes is found.
     max_suggestions (int, 3): spelling suggestions per finding.
-    max_suggested_words (int, 25): words per document that get suggestions (a Hunspell
-        suggestion takes 0.1-0.5 s); non-Latin words get none.
+    max_suggested_words (int, 25): words per document that get suggestions (a few
+        milliseconds each; 0.1-0.3 s with Hunspell's own, the fallback); non-Latin words
+        get none.
     """
 
     code = "MT111"
@@ -194,6 +263,12 @@ class NonWord(Rule):
          "The delegation met in erbil with the KRG officials."),
         "Ukraine's air force said one of its F-16 fighters was lost.",
     )
+
+    @classmethod
+    def preload(cls) -> None:
+        load_lexicons()
+        _affixes()
+        word_list("lexicon_extra.txt")
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
         min_zipf = self.option(ctx, "min_zipf")
@@ -242,8 +317,9 @@ class Misspelling(Rule):
     What it does
     ------------
     Flags a lower-case word that the Hunspell en_US dictionary rejects but that wordfreq
-    has seen (Zipf frequency from MT111's ``min_zipf`` up to ``max_zipf``), when Hunspell
-    suggests a single word at least ``min_gain`` Zipf points more frequent: "goverment"
+    has seen (Zipf frequency from MT111's ``min_zipf`` up to ``max_zipf``), when Hunspell's
+    own suggestions (libhunspell; 0.1-0.3 s a word, but few words qualify and the rule is
+    off by default) hold a single word at least ``min_gain`` Zipf points more frequent: "goverment"
     -> "government", "recieve" -> "receive", within ``max_edits`` edits. New words that Hunspell lacks but that have
     no much more frequent look-alike ("livestream", "cyberattack") are not flagged.
 
@@ -300,7 +376,7 @@ class Misspelling(Rule):
                 z = zipf(part.lower())
                 if not floor <= z < max_zipf:
                     continue
-                suggestions = _suggest(part, 3)
+                suggestions = _hunspell_suggestions(part, 3)  # not MT111's: see the docstring
                 if any(s.replace("-", "").lower() == part.lower() for s in suggestions):
                     continue  # a compound Hunspell writes with a hyphen ("mouthparts")
                 best = [

@@ -10,6 +10,8 @@ mistranslation (MT221).
 
 from __future__ import annotations
 
+import bisect
+from itertools import accumulate
 from typing import ClassVar, Iterable
 
 from mtcheck.detect.base import CheckContext, Rule
@@ -55,14 +57,28 @@ class _Tagged(Rule):
     label: ClassVar[str]
 
     def check(self, ctx: CheckContext) -> Iterable[Finding]:
-        taken = [(f.start, f.end) for f in ctx.findings if f.side == "candidate"]
+        taken = _Taken((f.start, f.end) for f in ctx.findings if f.side == "candidate")
         for a, b, p, sup in tagged_runs(ctx, float(self.option(ctx, "threshold"))):
             is_supported = sup is None or sup >= SUPPORTED
             if is_supported != self.supported:
                 continue
-            if any(x < b and a < y for x, y in taken):
+            if taken.overlaps(a, b):
                 continue
             yield self.finding(ctx, a, b, f"{self.label} (error tagger: P = {p:.2f})")
+
+
+class _Taken:
+    """Spans other rules report: whether any overlaps ``[a, b)`` by a binary search over
+    their starts (with the furthest end so far), not a scan of every finding per run."""
+
+    def __init__(self, spans):
+        self.spans = sorted(spans)
+        self.starts = [x for x, _ in self.spans]
+        self.reach = list(accumulate((y for _, y in self.spans), max))
+
+    def overlaps(self, a: int, b: int) -> bool:
+        k = bisect.bisect_left(self.starts, b)  # spans starting before b
+        return k > 0 and self.reach[k - 1] > a
 
 
 class PossibleDisfluency(_Tagged):

@@ -146,6 +146,13 @@ def serves(encoder: "Encoder") -> bool:
     return getattr(encoder, "model_arg", None) is None
 
 
+def prepare(encoder: "Encoder") -> None:
+    """Ask the encoder to keep the layer states the tagger reads, when it serves it, so
+    that the forward pass made for the alignment (or a batch's prefetch) serves the tagger."""
+    if serves(encoder):
+        encoder.want_layers(model().layers)
+
+
 def tag_context(ctx: "CheckContext") -> list[SentenceTags]:
     """Tags of every candidate sentence of a check (aligned ones read their reference).
 

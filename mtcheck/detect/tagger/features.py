@@ -94,14 +94,18 @@ def word_features(
     ref = np.zeros((n, N_REF), dtype=np.float32)
     has_ref = ref_layers is not None and ref_tokens is not None and len(ref_tokens) > 0
     if has_ref:
-        cos_last = (_unit(layers[last]) @ _unit(ref_layers[last]).T).max(1)
+        # Each product and word list once, shared with _reference_extra (same values).
+        sim_last = _unit(layers[last]) @ _unit(ref_layers[last]).T
+        cos_last = sim_last.max(1)
         cos_lex = (_unit(layers[lexical]) @ _unit(ref_layers[lexical]).T).max(1)
-        ref_words = set(_word_strings(ref_tokens, group_words(ref_tokens, [])))
+        cand_words = _word_strings(tokens, words)
+        ref_list = _word_strings(ref_tokens, group_words(ref_tokens, []))
+        ref_words = set(ref_list)
         ref[:, 0] = np.minimum.reduceat(cos_last, starts)
         ref[:, 1] = np.add.reduceat(cos_last, starts) / pieces
         ref[:, 2] = np.minimum.reduceat(cos_lex, starts)
         ref[:, 3] = np.add.reduceat(cos_lex, starts) / pieces
-        ref[:, 4] = [w in ref_words for w in _word_strings(tokens, words)]
+        ref[:, 4] = [w in ref_words for w in cand_words]
     surface = np.zeros((n, N_SURFACE), dtype=np.float32)
     strings = [text[a:b] for a, b in spans]
     surface[:, 0] = [any(c.isdigit() for c in w) for w in strings]
@@ -122,7 +126,8 @@ def word_features(
         sim_mid = None
         if has_ref:
             match, sent, sim_mid = _reference_extra(tokens, words, starts, pieces, layers, ref_tokens,
-                                                    ref_layers, mid, last, ref[:, 0], ref[:, 4])
+                                                    ref_layers, mid, last, ref[:, 0], ref[:, 4],
+                                                    shared=(sim_last, cand_words, ref_list))
         prev_punct = np.r_[0.0, surface[:-1, 3]]
         next_punct = np.r_[surface[1:, 3], 0.0]
         own = np.column_stack([lex, prev_punct, next_punct, match]).astype(np.float32)
@@ -163,19 +168,18 @@ def _lexical(strings: list[str]) -> np.ndarray:
 
 
 def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_layers, mid, last,
-                     support, exact):
+                     support, exact, shared):
     """Per word: prefix (stem) match, best cosine at the middle layer (min, mean), support
     minus the sentence's mean; per sentence: mean support, share of words found verbatim,
     reference tokens covered (mean of their best cosine), log length ratio, cosine of the
     mean-pooled last layer; and the pieces' middle-layer cosines to the reference's (the
-    alignment block reads them)."""
-    cand_words = _word_strings(tokens, words)
-    ref_words = _word_strings(ref_tokens, group_words(ref_tokens, []))
+    alignment block reads them). ``shared``: what word_features computed already, the last
+    layer's token x token cosines and the candidate's and reference's words."""
+    sim_last, cand_words, ref_words = shared
     stems = {w[:5] for w in ref_words if len(w) >= 4}
     stem = np.array([len(w) >= 4 and w[:5] in stems for w in cand_words], dtype=np.float32)
     sim_mid = _unit(layers[mid]) @ _unit(ref_layers[mid]).T
     cos_mid = sim_mid.max(1)
-    sim_last = _unit(layers[last]) @ _unit(ref_layers[last]).T
     match = np.column_stack([
         np.maximum(stem, exact),
         np.minimum.reduceat(cos_mid, starts),

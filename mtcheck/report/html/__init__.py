@@ -18,10 +18,12 @@ entries with :func:`index_entry`.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -255,9 +257,29 @@ def _similarity_class(value: float | None) -> str:
     return "high" if value >= 0.8 else "mid" if value >= 0.6 else "low"
 
 
-def _sentence_of(doc: dict, f: dict) -> dict | None:
+class _Spans:
+    """Binary searches over one document's sentences (in order, not overlapping): what a
+    scan of every sentence per finding gave, without its findings x sentences cost."""
+
+    def __init__(self, sentences: list[dict]):
+        self.sentences = sentences
+        self.starts = [s["start"] for s in sentences]
+        self.ends = [s["end"] for s in sentences]
+
+    def around(self, offset: int) -> list[dict]:
+        """The sentences that may hold ``offset`` or end at it, in order."""
+        lo = bisect.bisect_left(self.ends, offset)
+        return self.sentences[lo : bisect.bisect_right(self.starts, offset)]
+
+    def touched(self, start: int, end: int) -> list[dict]:
+        """The sentences a span ``[start, end)`` overlaps, in order."""
+        lo = bisect.bisect_right(self.ends, start)
+        return [s for s in self.sentences[lo : bisect.bisect_left(self.starts, end)] if start < s["end"] and end > s["start"]]
+
+
+def _sentence_of(doc: dict, f: dict, spans: _Spans | None = None) -> dict | None:
     """The sentence a finding belongs to: by its span, else by its sentence index."""
-    for s in doc["sentences"]:
+    for s in (spans or _Spans(doc["sentences"])).around(f["start"]):
         if s["start"] <= f["start"] < s["end"] or (f["start"] == f["end"] == s["end"]):
             return s
     sentences = doc["sentences"]
@@ -303,10 +325,11 @@ def page_model(report: Report) -> dict:
         (side, i): k for k, row in enumerate(rows) for side in ("reference", "candidate") for i in row[side]
     }
 
+    search = {side: _Spans(doc["sentences"]) for side, doc in docs.items()}
     findings: list[dict] = []
     for n, f in enumerate(data["findings"]):
         side = "reference" if f["side"] == "reference" else "candidate"
-        sentence = _sentence_of(docs[side], f)
+        sentence = _sentence_of(docs[side], f, search[side])
         row = row_of.get((side, sentence["index"])) if sentence else None
         findings.append(
             {
@@ -352,11 +375,9 @@ def page_model(report: Report) -> dict:
     spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
     for f in findings:
         # a span crossing a sentence boundary is highlighted in each sentence it touches
-        touched = [
-            s["index"]
-            for s in docs[f["side"]]["sentences"]
-            if f["start"] < s["end"] and f["end"] > s["start"]
-        ] or ([f["sentence_index"]] if f["sentence_index"] is not None else [])
+        touched = [s["index"] for s in search[f["side"]].touched(f["start"], f["end"])] or (
+            [f["sentence_index"]] if f["sentence_index"] is not None else []
+        )
         for i in touched:
             spans.setdefault((f["side"], i), []).append((f["start"], f["end"], f["id"]))
 
@@ -366,12 +387,13 @@ def page_model(report: Report) -> dict:
         segs = segments(text, s["start"], spans.get((side, i), []), severity)
         return {"index": i, "segments": segs, "findings": len({j for g in segs for j in g["ids"]})}
 
+    per_row = Counter(f["row"] for f in findings)
     for k, row in enumerate(rows):
         row["index"] = k
         row["ref_view"] = [sentence_view("reference", i) for i in row["reference"]]
         row["cand_view"] = [sentence_view("candidate", j) for j in row["candidate"]]
         row["sim_class"] = _similarity_class(row["similarity"])
-        row["findings"] = sum(1 for f in findings if f["row"] == k)
+        row["findings"] = per_row[k]
     # One tab stop per finding: its first segment in page order.
     seen: set[int] = set()
     for row in rows:
