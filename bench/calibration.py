@@ -470,7 +470,9 @@ def main() -> None:
     from mtcheck.detect import all_rules
 
     tagged = {"MT121", "MT221"}
-    default_codes = {r.code for r in all_rules() if r.default_enabled} - tagged
+    # LanguageTool (code LT) is on by default wherever it is installed: its findings, when
+    # collected, count among the default output's.
+    default_codes = ({r.code for r in all_rules() if r.default_enabled} - tagged) | {"LT"}
     for label, codes in (("every rule (--select ALL)", None),
                          ("the default rules with MT121 and MT221", default_codes | tagged),
                          ("the default rules (MT121/MT221 off)", default_codes)):

@@ -245,7 +245,8 @@ def test_omitted_and_added_sentences(encoder):
     omitted = list(get_rule("MT206")().check(ctx))
     added = list(get_rule("MT207")().check(ctx))
     assert [f.text for f in omitted] == [dropped.strip()]
-    assert omitted[0].side == "reference" and omitted[0].severity == "major"
+    # minor by default: only 15% of MT206 findings on the long TED pair are annotated omissions
+    assert omitted[0].side == "reference" and omitted[0].severity == "minor"
     assert [f.text for f in added] == [extra]
     assert omission_notice(ctx) is None
 

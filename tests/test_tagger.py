@@ -21,14 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = Path(__file__).parent / "data" / "fixture-gold.jsonl"
 GARBLED = ROOT / "fixtures" / "istanbul-talks.garbled-mt.txt"
 
-#: Recorded with the shipped weights and the bundled model (default int8 ONNX encoder, per-token
-#: scales), 2026-12-01.
+#: Recorded with the shipped weights and the bundled model (default per-token int8 ONNX
+#: encoder, the tagger with the alignment block), 2026-12-01.
 RECORDED_TEXTS = ('The less operational of weapons will "nothing happens".',
                   "Senior Turkish officials will join the talks.")
 RECORDED_REFS = ("The US provides fewer weapons, and nothing will happen.", None)
 RECORDED_PROBS = (
-    [0.119, 0.3197, 0.5528, 0.3792, 0.2611, 0.1259, 0.4941, 0.2356, 0.2401, 0.3908, 0.0096],
-    [0.0441, 0.3253, 0.0081, 0.0239, 0.1252, 0.0601, 0.0352, 0.0045],
+    [0.1427, 0.4406, 0.73, 0.5252, 0.0784, 0.0851, 0.6116, 0.0877, 0.0714, 0.5662, 0.1087],
+    [0.0472, 0.4559, 0.0211, 0.022, 0.1404, 0.0813, 0.0734, 0.029],
 )
 
 
@@ -76,7 +76,7 @@ def test_token_states_match_transformers():
 
 
 def test_inference_matches_recording(encoder):
-    # int8 scales each token on its own, so the session encoder's earlier batches do not matter.
+    # per-token int8: batch-independent, so the session encoder's earlier batches do not matter.
     out = tag(encoder, list(RECORDED_TEXTS), list(RECORDED_REFS))
     for (spans, probs, _sup), want in zip(out, RECORDED_PROBS):
         assert len(probs) == len(want)
@@ -91,7 +91,7 @@ def _run(rules, ref, cand, encoder):
 
 def test_tagger_rules_fire_on_garbled_sentence_and_not_on_clean(encoder):
     rules = [PossibleDisfluency, PossibleMistranslation]
-    garbled = 'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".'  # fixture
+    garbled = 'The less operational of weapons will "nothing happens".'  # the garbled fixture
     found = _run(rules, "", garbled, encoder)
     assert found, "nothing flagged in a garbled sentence"
     assert all("error tagger: P = " in f.message for f in found)

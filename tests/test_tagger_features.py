@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mtcheck.detect.tagger.features import (
+    N_ALIGN,
     N_REF,
     N_SURFACE,
     WINDOW,
@@ -83,3 +84,20 @@ def test_extended_features_keep_the_base_columns_and_drop_the_reference_cleanly(
     lexicon = ext[:, dim() : dim() + 3]  # zipf / 8, unseen by wordfreq, unknown to Hunspell
     assert lexicon[words.index("biggestists")].tolist() == [0.0, 1.0, 1.0]
     assert lexicon[words.index("weapons"), 0] > 0.4 and lexicon[words.index("weapons"), 2] == 0.0
+
+
+def test_alignment_block_reads_word_order_against_the_reference(encoder):
+    cand, ref = encoder.token_states([TEXT, REF], (0, 3, 6))
+    spans, ext = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, ref.tokens, ref.layers, extended=1)
+    _, aligned = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, ref.tokens, ref.layers, extended=2)
+    _, blind = word_features(TEXT, cand.tokens, cand.offsets, cand.layers, extended=2)
+    assert aligned.shape == (len(spans), dim(extended=2)) and dim(extended=2) == dim(extended=1) + N_ALIGN
+    np.testing.assert_array_equal(aligned[:, : dim(extended=1)], ext)
+    np.testing.assert_array_equal(without_reference(aligned), blind)
+    block = aligned[:, -N_ALIGN:]
+    words = [TEXT[a:b] for a, b in spans]
+    # "nothing" then "happens": the bigram is not in the reference ("nothing will happen")
+    assert block[words.index("nothing"), 3] == 0.0
+    # "The" is the reference's first word too: its own nearest neighbour both ways
+    assert block[words.index("The"), 0] == 1.0 and block[words.index("The"), 1] < 0.1
+    assert ((block >= 0) & (block <= 1)).all()

@@ -2,11 +2,15 @@
 
 Not imported by the product, not run by the tests. The shipped model was made by::
 
-    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl --mids 3
+    python train/tagger.py /work/shared/data/mqm-ted-zhen/ted_zhen.jsonl --mids 3 \
+        --features aligned --work-dir /tmp/tagger-rows
 
-(defaults: ``--backend onnx-int8 --features extended --share 1.0``; 9 minutes at load
-average 8-10 on the shared 2-core machine). ``--features base --share 0.6`` is the
-first model's recipe, ``--backend hf`` its fp32 states.
+(defaults: ``--backend onnx-int8 --share 1.0 --focus-weight 1``; 11 minutes at load
+average 7 on the shared 2-core machine). ``--features extended`` is the previous model's
+recipe, ``--features base --share 0.6 --backend hf`` the first model's. Everything but
+the exported model goes to ``--work-dir`` (default ``/tmp``): the states cache
+``tagger-states-BACKEND.npz``, the held-out predictions ``tagger-cv.npy`` (one float per
+word in ``build``'s order, read by ``bench/quality_fit.py``) and ``tagger-folds/``.
 
 Data: WMT21 TED zh-en MQM (Freitag et al. 2021, google/wmt-mqm-human-evaluation,
 Apache-2.0): 15 "systems" (13 MT + the two human translations) x 5 talks. Each MT
@@ -94,7 +98,10 @@ def states(texts: list[str], cache: str, batch: int = 32, backend: str = "hf") -
     if os.path.exists(cache):
         z = np.load(cache, allow_pickle=True)
         meta = z["meta"].item()
-        if set(meta) >= set(texts):
+        made_by = str(z["encoder"]) if "encoder" in z.files else None
+        if made_by != encoder_tag(backend):
+            print(f"  {cache}: states of {made_by or 'an older encoder'}, not {encoder_tag(backend)}: recomputing")
+        elif set(meta) >= set(texts):
             arr = z["states"]
             return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
     if backend != "hf":
@@ -131,8 +138,18 @@ def states(texts: list[str], cache: str, batch: int = 32, backend: str = "hf") -
         if i // batch % 20 == 0:
             print(f"  states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
     arr = np.concatenate(chunks, axis=1)
-    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object), encoder=np.array(encoder_tag(backend)))
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
+
+
+def encoder_tag(backend: str) -> str:
+    """What computed a states cache: the backend and, for ONNX, the export file it runs
+    (the int8 file changed with the per-token encoder: older caches are recomputed)."""
+    if backend == "hf":
+        return "hf"
+    from mtcheck.align.onnx_encoder import FP32, INT8
+
+    return f"{backend}:{INT8 if backend == 'onnx-int8' else FP32}"
 
 
 def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) -> dict[str, tuple]:
@@ -153,11 +170,15 @@ def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) 
         enc._tok_memo.clear()
         print(f"  {backend} states {i + len(b)}/{len(order)} ({time.time() - t0:.0f} s)", flush=True)
     arr = np.concatenate(chunks, axis=1)
-    np.savez(cache, states=arr, meta=np.array(meta, dtype=object))
+    np.savez(cache, states=arr, meta=np.array(meta, dtype=object), encoder=np.array(encoder_tag(backend)))
     return {t: (m[0], m[1], arr[:, m[2]:m[3]]) for t, m in meta.items()}
 
 
-def build(items, st, mid: int, extended: bool = True):
+#: ``--features`` name -> feature set of ``features.word_features`` (``extended``).
+FEATURE_SETS = {"base": 0, "extended": 1, "aligned": 2}
+
+
+def build(items, st, mid: int, extended: int = 1):
     """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
     xs, ys, where = [], [], []
     for i, it in enumerate(items):
@@ -185,15 +206,24 @@ def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed:
     return take, blind
 
 
-def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED):
+def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0):
     take, blind = training_rows(items, where, rows, share, seed=seed)
     xt = x[take]
     b = blind[take]
     xt[b] = without_reference(xt[b])
-    return fit(xt, y[take], hidden, seed)
+    weight = None
+    if focus_weight != 1.0:  # words inside a Grammar/Spelling span count focus_weight times
+        focus = focus_words(items, where)
+        weight = np.where(focus[take], focus_weight, 1.0)
+    return fit(xt, y[take], hidden, seed, weight)
 
 
-def fit(x, y, hidden: int, seed: int = SEED):
+def focus_words(items, where) -> np.ndarray:
+    """Per word: inside a Fluency/Grammar or Fluency/Spelling span (``FOCUS``) of any rater."""
+    return np.array([any(x0 < b and a < y0 for x0, y0, _c in items[i]["focus"]) for i, (a, b) in where])
+
+
+def fit(x, y, hidden: int, seed: int = SEED, weight=None):
     from sklearn.neural_network import MLPClassifier
 
     mu = x.mean(0, dtype=np.float64).astype(np.float32)
@@ -203,7 +233,7 @@ def fit(x, y, hidden: int, seed: int = SEED):
                         random_state=seed)
     x -= mu
     x /= sd
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=weight)
     return clf, mu.astype(np.float32), sd.astype(np.float32)
 
 
@@ -231,7 +261,7 @@ def evaluate(items, where, y, p, thresholds, human=False):
     return rows
 
 
-def save(model, out: Path, mid: int, extended: bool) -> None:
+def save(model, out: Path, mid: int, extended: int) -> None:
     """Write a fitted model in the shipped format (standardisation folded into w1, b1)."""
     clf, mu, sd = model
     w1, w2 = clf.coefs_
@@ -240,27 +270,39 @@ def save(model, out: Path, mid: int, extended: bool) -> None:
     w1f = (w1 / sd[:, None]).astype(np.float32)
     b1f = (b1 - (mu / sd) @ w1).astype(np.float32)
     np.savez_compressed(out, w1=w1f, b1=b1f, w2=w2.astype(np.float32).ravel(), b2=np.float32(b2[0]),
-                        layers=np.array([0, mid, 6], dtype=np.int32), extended=np.array(extended))
+                        layers=np.array([0, mid, 6], dtype=np.int32), extended=np.array(int(extended)))
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("path")
-    ap.add_argument("--cache", default=None, help="states cache (default /tmp/tagger-states[-BACKEND].npz)")
+    ap.add_argument("--work-dir", default="/tmp",
+                    help="folder of the states cache, held-out predictions and fold models when --cache, "
+                         "--cv-out, --folds-out are not given (default /tmp, as before)")
+    ap.add_argument("--cache", default=None, help="states cache (default WORK_DIR/tagger-states[-BACKEND].npz)")
     ap.add_argument("--backend", default="onnx-int8", choices=["hf", "onnx", "onnx-int8"],
                     help="what computes the encoder states (the product's default encoder: onnx-int8)")
     ap.add_argument("--mids", type=int, nargs="+", default=[2, 3, 4])
     ap.add_argument("--hidden", type=int, default=HIDDEN)
-    ap.add_argument("--cv-out", default="/tmp/tagger-cv.npy", help="where the held-out predictions go")
+    ap.add_argument("--cv-out", default=None, help="where the held-out predictions go (default WORK_DIR/tagger-cv.npy)")
     ap.add_argument("--share", type=float, default=SHARE, help="share of training segments used per fit")
-    ap.add_argument("--features", default="extended", choices=["base", "extended"],
+    ap.add_argument("--features", default="extended", choices=list(FEATURE_SETS),
                     help="base: states + reference match + surface (the first model); extended: + lexicon, "
-                         "more reference match, sentence-level and neighbours' cues")
+                         "more reference match, sentence-level and neighbours' cues; aligned: + the alignment "
+                         "block (mutual nearest neighbour, distortion, bigram and monotone-neighbour match)")
+    ap.add_argument("--focus-weight", type=float, default=1.0,
+                    help="training weight of words inside a Fluency/Grammar or Fluency/Spelling span (default 1)")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--out", default=str(OUT), help="folder the model is exported to (default: the package's)")
-    ap.add_argument("--folds-out", default="/tmp/tagger-folds",
-                    help="folder for each held-out fold's model (bench/calibration.py --folds)")
+    ap.add_argument("--folds-out", default=None,
+                    help="folder for each held-out fold's model (bench/calibration.py --folds; "
+                         "default WORK_DIR/tagger-folds)")
     args = ap.parse_args(argv)
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    args.cv_out = args.cv_out or str(work / "tagger-cv.npy")
+    args.folds_out = args.folds_out or str(work / "tagger-folds")
+    level = FEATURE_SETS[args.features]
     np.random.seed(SEED)
     random.seed(SEED)
     t0 = time.time()
@@ -268,7 +310,8 @@ def main(argv=None) -> None:
     talks = sorted({it["talk"] for it in items})
     print(f"{len(items)} segments, {len(talks)} talks; computing states", flush=True)
     if args.cache is None:
-        args.cache = "/tmp/tagger-states.npz" if args.backend == "hf" else f"/tmp/tagger-states-{args.backend}.npz"
+        name = "tagger-states.npz" if args.backend == "hf" else f"tagger-states-{args.backend}.npz"
+        args.cache = str(work / name)
     st = states([it["text"] for it in items] + [it["ref"] for it in items], args.cache, backend=args.backend)
     print(f"states ready ({time.time() - t0:.0f} s)", flush=True)
     th = [0.3, 0.4, 0.5, 0.6, 0.7]
@@ -277,12 +320,12 @@ def main(argv=None) -> None:
         p = np.full(len(y), np.nan)
         for talk in folds:
             tr = np.array([items[i]["talk"] != talk for i, _ in where])
-            model = fit_rows(x, y, where, items, tr, share, args.hidden)
+            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight)
             p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
             if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
                 os.makedirs(args.folds_out, exist_ok=True)
                 fold = Path(args.folds_out) / f"{talk}.npz"
-                save(model, fold, mid_now[0], args.features == "extended")
+                save(model, fold, mid_now[0], level)
                 fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
             print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
         return p
@@ -293,7 +336,7 @@ def main(argv=None) -> None:
         from sklearn.metrics import average_precision_score
 
         for mid in args.mids:
-            x, y, where = build(items, st, mid, args.features == "extended")
+            x, y, where = build(items, st, mid, level)
             p = cv(x, y, where, talks[:1], args.share / 2)
             sel = [k for k in range(len(y)) if not np.isnan(p[k]) and not items[where[k][0]]["human"]]
             ap_ = average_precision_score(y[sel], p[sel])
@@ -302,11 +345,11 @@ def main(argv=None) -> None:
                 best, best_score = mid, ap_
             del x
     print(f"middle layer: {best}", flush=True)
-    x, y, where = build(items, st, best, args.features == "extended")
+    x, y, where = build(items, st, best, level)
     mid_now[0] = best
     p = cv(x, y, where, talks, args.share)
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
-              "backend": args.backend, "features": args.features,
+              "backend": args.backend, "features": args.features, "focus_weight": args.focus_weight,
               "mt": [], "human": []}
     for human in (False, True):
         print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
@@ -317,11 +360,12 @@ def main(argv=None) -> None:
     np.save(args.cv_out, p)
     if args.no_export:
         return
-    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden)
+    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
+                     focus_weight=args.focus_weight)
     dest = Path(args.out)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "tagger.npz"
-    save(model, out, best, args.features == "extended")
+    save(model, out, best, level)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     (dest / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
     (dest / "training.json").write_text(json.dumps(report, indent=1) + "\n")

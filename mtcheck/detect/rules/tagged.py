@@ -96,17 +96,19 @@ class PossibleDisfluency(_Tagged):
 
     Example
     -------
-    'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible
-    results".' -> "get tangible" (P = 0.55; with MT121 selected).
+    'The less operational of weapons will "nothing happens".' (the garbled fixture, no
+    reference) -> "less operational" (P = 0.72).
 
     Measured (``python train/tagger.py``, held-out TED talks): flagged words are inside an
     annotated error 24% of the time at the default threshold against 11% for a random
-    word (2.2x); but as findings, tagged by a tagger that never saw their talk
-    (``bench/calibration.py --folds``), only 14% of MT121's and 25% of MT221's overlap an
-    annotated error, they add almost no Grammar+Spelling recall above the default
-    confidence and they flag clean text (README, "Confidence"): off by default,
-    ``--select MT121,MT221`` to try them. Names (capitalised words) and numbers are never
-    flagged, they are other rules' job.
+    word (2.2x; the tagger retrained on the per-token int8 encoder). As findings, tagged by
+    a tagger that never saw their talk (``bench/calibration.py --folds``), 19% of MT121's
+    and 26% of MT221's overlap an annotated error. On by default since that retraining:
+    above the default confidence they keep every measured target (all default findings
+    3.5x random, 11.9 false alarms per 1,000 words of refB vs refA, none on clean text vs
+    an unrelated article) and raise Grammar+Spelling recall from 0.011 to 0.016 (README,
+    "Confidence"); ``--ignore MT121,MT221`` turns them off. Names (capitalised words) and
+    numbers are never flagged, they are other rules' job.
 
     Options
     -------
@@ -116,11 +118,11 @@ class PossibleDisfluency(_Tagged):
     code = "MT121"
     name = "possible-disfluency"
     category = "Fluency/Grammar"
-    default_enabled = False
+    default_enabled = True
     supported = True
     label = "possible disfluency"
     examples_flag = (
-        'Ukrainian officials in Istanbul said the Kiev team "prepared to...get tangible results".',
+        'The less operational of weapons will "nothing happens".',
     )
     examples_pass = (
         "Senior Turkish officials will join the Russian-Ukrainian talks.",
@@ -143,7 +145,7 @@ class PossibleMistranslation(_Tagged):
     -------
     Reference "Zelensky lamented the dummy delegation sent by the Kremlin."; candidate
     "Zelensky lamented the substitute prop delegation sent by the Kremlin." ->
-    "substitute" (P = 0.54; with MT221 selected). Off by default, as MT121 (see there for
+    "substitute" (P = 0.54 with the previous tagger). On by default, as MT121 (see there for
     the measurements).
 
     Options
@@ -154,7 +156,7 @@ class PossibleMistranslation(_Tagged):
     code = "MT221"
     name = "possible-mistranslation"
     category = "Accuracy/Mistranslation"
-    default_enabled = False
+    default_enabled = True
     supported = False
     label = "possible mistranslation"
     examples_flag = (

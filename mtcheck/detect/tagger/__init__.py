@@ -50,7 +50,7 @@ class TaggerModel:
     w2: "np.ndarray"
     b2: float
     layers: tuple[int, ...]  # encoder layers read: (embedding, middle, last)
-    extended: bool = False  # reads the extended features (features.word_features)
+    extended: int = 0  # feature set (features.word_features): 0 base, 1 extended, 2 + alignment block
 
     def predict(self, x: "np.ndarray") -> "np.ndarray":
         import numpy as np
@@ -87,7 +87,7 @@ def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
         w2=z["w2"].astype(np.float32),
         b2=float(z["b2"]),
         layers=tuple(int(k) for k in z["layers"]),
-        extended=bool(z["extended"]) if "extended" in z.files else False,
+        extended=int(z["extended"]) if "extended" in z.files else 0,
     )
 
 

@@ -71,12 +71,14 @@ def word_features(
     mid: int = 1,
     last: int = 2,
     lexical: int = 0,
-    extended: bool = False,
+    extended: int = 0,
 ) -> tuple[list[tuple[int, int]], np.ndarray]:
     """Word character spans and their feature rows (float32).
 
     ``layers`` is ``[n_layers, n_tokens, hidden]``; ``mid``, ``last`` and ``lexical``
     index its first axis (the states of the middle, last and embedding layer).
+    ``extended``: 0 the base set, 1 the extended set, 2 the extended set and the
+    alignment block (:data:`N_ALIGN`).
     """
     words = group_words(tokens, offsets)
     spans = [(offsets[p[0]][0], offsets[p[-1]][1]) for p in words]
@@ -121,16 +123,22 @@ def word_features(
         lex = _lexical(strings)
         match = np.zeros((n, N_MATCH), dtype=np.float32)
         sent = np.zeros((n, N_SENTENCE), dtype=np.float32)
+        sim_mid = None
         if has_ref:
-            match, sent = _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_layers,
-                                           mid, last, ref[:, 0], ref[:, 4],
-                                           shared=(sim_last, cand_words, ref_list))
+            match, sent, sim_mid = _reference_extra(tokens, words, starts, pieces, layers, ref_tokens,
+                                                    ref_layers, mid, last, ref[:, 0], ref[:, 4],
+                                                    shared=(sim_last, cand_words, ref_list))
         prev_punct = np.r_[0.0, surface[:-1, 3]]
         next_punct = np.r_[surface[1:, 3], 0.0]
         own = np.column_stack([lex, prev_punct, next_punct, match]).astype(np.float32)
         near = _window(np.column_stack([lex[:, :3], match[:, :2]]))
         near = np.delete(near, range(WINDOW * 5, WINDOW * 5 + 5), axis=1)  # the word's own: in `own`
         blocks += [own, sent, near]
+    if extended >= 2:
+        align = np.zeros((n, N_ALIGN), dtype=np.float32)
+        if has_ref:
+            align = _alignment(tokens, words, starts, pieces, sim_mid, ref_tokens)
+        blocks.append(align)
     x = np.concatenate(blocks, axis=1)
     return spans, x.astype(np.float32)
 
@@ -164,7 +172,8 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
     """Per word: prefix (stem) match, best cosine at the middle layer (min, mean), support
     minus the sentence's mean; per sentence: mean support, share of words found verbatim,
     reference tokens covered (mean of their best cosine), log length ratio, cosine of the
-    mean-pooled last layer. ``shared``: what word_features computed already, the last
+    mean-pooled last layer; and the pieces' middle-layer cosines to the reference's (the
+    alignment block reads them). ``shared``: what word_features computed already, the last
     layer's token x token cosines and the candidate's and reference's words."""
     sim_last, cand_words, ref_words = shared
     stems = {w[:5] for w in ref_words if len(w) >= 4}
@@ -185,7 +194,38 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
         np.clip(np.log(len(tokens) / len(ref_tokens)), -2, 2),
         pooled,
     ], dtype=np.float32)
-    return match.astype(np.float32), np.broadcast_to(sent, (len(words), N_SENTENCE))
+    return match.astype(np.float32), np.broadcast_to(sent, (len(words), N_SENTENCE)), sim_mid
+
+
+#: Alignment block (``extended=2``), per word, zeros without a reference: mutual nearest
+#: neighbour at the middle layer (share of its pieces), distortion (|relative position of the
+#: best reference piece - own relative position|, mean), the bigram with the previous /
+#: next word found verbatim in the reference, and whether the previous / next word's best
+#: reference piece lies within two pieces of this word's (a monotone, local alignment).
+N_ALIGN = 6
+
+
+def _alignment(tokens, words, starts, pieces, sim, ref_tokens):
+    """The alignment block from ``sim``, the pieces' cosines to the reference's (middle layer)."""
+    n, m = len(tokens), len(ref_tokens)
+    best = sim.argmax(1)
+    back = sim.argmax(0)
+    mutual = (back[best] == np.arange(n)).astype(np.float32)
+    dist = np.abs(best / max(1, m - 1) - np.arange(n) / max(1, n - 1)).astype(np.float32)
+    out = np.zeros((len(words), N_ALIGN), dtype=np.float32)
+    out[:, 0] = np.add.reduceat(mutual, starts) / pieces
+    out[:, 1] = np.add.reduceat(dist, starts) / pieces
+    cand = _word_strings(tokens, words)
+    ref = _word_strings(ref_tokens, group_words(ref_tokens, []))
+    bigrams = set(zip(ref, ref[1:]))
+    has = np.array([(a, b) in bigrams for a, b in zip(cand, cand[1:])], dtype=np.float32)
+    out[1:, 2] = has
+    out[:-1, 3] = has
+    first = best[starts]  # the best reference piece of each word's first piece
+    near = (np.abs(np.diff(first)) <= 2).astype(np.float32)
+    out[1:, 4] = near
+    out[:-1, 5] = near
+    return out
 
 
 def _word_strings(tokens: list[str], words: list[list[int]]) -> list[str]:
@@ -193,7 +233,7 @@ def _word_strings(tokens: list[str], words: list[list[int]]) -> list[str]:
     return ["".join(tokens[k].removeprefix("##") for k in p).lower() for p in words]
 
 
-def reference_columns(hidden: int = HIDDEN, extended: bool = False) -> np.ndarray:
+def reference_columns(hidden: int = HIDDEN, extended: int = 0) -> np.ndarray:
     """Boolean mask of the columns that depend on the reference (and its flag)."""
     k = 2 * WINDOW + 1
     a = 2 * hidden
@@ -204,19 +244,23 @@ def reference_columns(hidden: int = HIDDEN, extended: bool = False) -> np.ndarra
         mask[b : b + N_MATCH + N_SENTENCE] = True
         near = np.zeros((2 * WINDOW, 5), dtype=bool)
         near[:, 3:] = True  # the neighbours' match cues (their lexicon cues stay)
-        mask[b + N_MATCH + N_SENTENCE :] = near.ravel()
+        mask[b + N_MATCH + N_SENTENCE : b + N_MATCH + N_SENTENCE + N_NEAR] = near.ravel()
+    if extended >= 2:
+        mask[-N_ALIGN:] = True
     return mask
 
 
 def without_reference(x: np.ndarray, hidden: int = HIDDEN) -> np.ndarray:
     """The same rows as if computed without a reference (reference columns and flag zeroed)."""
     out = x.copy()
-    out[:, reference_columns(hidden, x.shape[1] != dim(hidden))] = 0.0
+    level = next(k for k in (0, 1, 2) if dim(hidden, k) == x.shape[1])
+    out[:, reference_columns(hidden, level)] = 0.0
     return out
 
 
-def dim(hidden: int = 384, extended: bool = False) -> int:
+def dim(hidden: int = 384, extended: int = 0) -> int:
     """Number of feature columns for an encoder of this hidden size."""
     k = 2 * WINDOW + 1
     base = 2 * hidden + k * N_REF + 1 + (k - 1) + N_SURFACE
-    return base + (N_LEXICAL + 2 + N_MATCH + N_SENTENCE + N_NEAR if extended else 0)
+    return (base + (N_LEXICAL + 2 + N_MATCH + N_SENTENCE + N_NEAR if extended else 0)
+            + (N_ALIGN if extended >= 2 else 0))
