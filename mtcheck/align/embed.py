@@ -197,7 +197,7 @@ class Encoder:
         self._onnx = None
         self._onnx_folder = None
         self._backend: str | None = None
-        self.backend_note = ""  # why auto fell back to sentence-transformers, if it did
+        self.backend_note = ""  # why auto fell back (to fp32, or to sentence-transformers), if it did
         self._path: str | None = None
         self._cache = None
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -301,8 +301,23 @@ class Encoder:
                     self.backend_note = reason
                     self._backend = "sentence-transformers"
                 else:
-                    self._backend = self.backend_arg if self.backend_arg != "auto" else auto_onnx(self.model_arg)
+                    self._backend = self._int8_or_fp32(onnx_encoder)
         return self._backend
+
+    def _int8_or_fp32(self, onnx_encoder) -> str:
+        """The ONNX backend to run: int8 needs its quantised file, written at install or
+        now (an export made before it existed); where that folder is read-only, ``auto``
+        runs fp32 with a note and an explicit ``onnx-int8`` is an error."""
+        backend = self.backend_arg if self.backend_arg != "auto" else auto_onnx(self.model_arg)
+        if backend == "onnx-int8":
+            try:
+                onnx_encoder.ensure_int8(self._onnx_folder)
+            except OSError as exc:
+                if self.backend_arg != "auto":
+                    raise ModelError(f"{self.path}: cannot write the int8 model: {exc}") from exc
+                self.backend_note = f"no int8 model ({exc}); fp32 runs instead (`make install` writes it)"
+                backend = "onnx"
+        return backend
 
     @property
     def onnx(self):
@@ -389,7 +404,9 @@ class Encoder:
         it holds vectors only) but whose token embeddings or kept layer states are not
         goes through the same pass, since the rules will ask for those (MT205, the error
         tagger); else each check would run the model again over its own few sentences.
-        Returns how many texts were run through the model.
+        Returns how many texts were run through the model. Call it inside
+        :meth:`holding` when the texts may outgrow the memos' bounds (else what it
+        encodes first is dropped before the rules ask, and run again).
         """
         before = self.stats["encoded"]
         texts = list(dict.fromkeys(texts))

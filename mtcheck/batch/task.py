@@ -38,6 +38,10 @@ MAX_NAME = 100
 #: held (``check_chunk``), so a bigger chunk costs memory, not a second pass. (The
 #: defaults for one process, 20,000 / 64 MB / 256 MB, let a batch worker grow by ~300 MB;
 #: at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
+#: Most characters (both sides of every pair) a chunk may have for its texts to be
+#: prefetched and held together (``check_chunk``): ~85 MB of token embeddings and layer
+#: states; 8 TED pairs of 10 segments a side are ~18,000.
+CHUNK_HOLD_CHARS = 60_000
 WORKER_MEMO = {"sentences": 2000, "token_bytes": 12 * 1024 * 1024, "state_bytes": 24 * 1024 * 1024}
 
 
@@ -102,7 +106,10 @@ def init_worker(config: WorkerConfig) -> None:
 
     encoder = Encoder.from_settings(config.settings)
     encoder.limit_memos(**WORKER_MEMO)
-    prepare(encoder)  # before the first prefetch: its pass keeps the tagger's layer states
+    try:
+        prepare(encoder)  # before the first prefetch: its pass keeps the tagger's layer states
+    except Exception:  # noqa: BLE001 - each pair's check meets the same error and reports it
+        pass
     _WORKER.update(config=config, encoder=encoder)
 
 
@@ -252,16 +259,21 @@ def check_chunk(tasks: list[Task]) -> Iterator[Outcome]:
 
     The encoder's memos hold everything of the chunk until its last pair is checked
     (``Encoder.holding``), so that the prefetch's vectors, token embeddings and layer
-    states are all still there when each pair's rules ask (a chunk of long pairs outgrew
-    the worker's bounds and was run through the model a second time); then they go back
-    within ``WORKER_MEMO``.
+    states are all still there when each pair's rules ask; then they go back within
+    ``WORKER_MEMO``. Only for a chunk of at most ``CHUNK_HOLD_CHARS`` characters: the
+    held states take ~1.4 kB a character, so a chunk of long articles is not prefetched
+    and each pair is encoded by its own check (which holds that one pair's states).
     """
+    chars = sum(len(t.reference_text or "") + len(t.candidate_text or "") for t in tasks)
+    if len(tasks) < 2 or chars > CHUNK_HOLD_CHARS:
+        for task in tasks:
+            yield check_pair(task)
+        return
     with _WORKER["encoder"].holding():
-        if len(tasks) > 1:
-            try:
-                prefetch(tasks)
-            except Exception:  # noqa: BLE001 - a failing encoder shows in each pair's check
-                pass
+        try:
+            prefetch(tasks)
+        except Exception:  # noqa: BLE001 - a failing encoder shows in each pair's check
+            pass
         for task in tasks:
             yield check_pair(task)
 
