@@ -117,12 +117,15 @@ def _candidates() -> tuple[list[str], list[str], object] | None:
     """The suggestion candidates (words Hunspell accepts, as it writes them), lower-cased
     (the same string objects where they already are: ~5 MB less), and their Zipf values:
     from the lexicon built at install; None without it."""
-    from mtcheck.detect.lexicon import lexicon
+    from mtcheck.detect.lexicon import LexiconError, lexicon
 
     lex = lexicon()
     if lex is None:
         return None
-    words, zipfs = lex.suggestion_words
+    try:
+        words, zipfs = lex.suggestion_words
+    except (OSError, ValueError, LexiconError):  # unreadable candidates: Hunspell suggests
+        return None
     return words, [w.lower() if w[:1].isupper() else w for w in words], zipfs
 
 
@@ -162,10 +165,11 @@ def _suggestions(word: str, limit: int) -> tuple[str, ...]:
         ((DamerauLevenshtein.distance(w, c) <= 1, score + _ZIPF_WEIGHT * float(zipfs[i]), i) for c, score, i in pool),
         reverse=True,
     )
-    out = [words[i] for _, _, i in ranked if low[i] != w]
+    kept = [(near, i) for near, _, i in ranked if low[i] != w]  # not the word itself
+    out = [words[i] for _, i in kept]
     split = _two_words(w)
-    if split:
-        out.insert(sum(near for near, _, _ in ranked), split)
+    if split:  # after the one-edit candidates
+        out.insert(sum(near for near, _ in kept), split)
     if word[:1].isupper():
         out = [s[:1].upper() + s[1:] for s in out]
     return tuple(out[:limit])
