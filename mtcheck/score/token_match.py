@@ -15,8 +15,8 @@ rescaling): each piece takes its best cosine on the other side;
 
 No extra forward pass: the states come from :meth:`Encoder.token_states` of the same
 texts the tagger reads (the candidate sentences, the bead's reference span), which the
-encoder memoises (a memo smaller than the check's texts, as in a batch worker, encodes
-again what it dropped, as for the tagger); the matching itself costs about 0.2 ms CPU a
+encoder memoises and holds for the whole check (``Encoder.holding``); the matching
+itself costs about 0.2 ms CPU a
 sentence (``bench/hotpath.py``). Nothing is computed when the tagger does not run (a ``--model`` the
 tagger cannot read: the encoder then keeps no layers).
 """
