@@ -29,19 +29,18 @@ from mtcheck.settings import Settings
 PAIRS_DIR = "pairs"
 #: Pairs per task: their sentences are encoded together (``--chunk-size``).
 CHUNK_PAIRS = 8
-#: Padded tokens (longest sentence x sentences) in one encoder call of a chunk.
 MAX_NAME = 100
-#: A worker's in-memory embedding memos (sentence vectors, token embeddings, layer states)
-#: between chunks, bounded so that its memory does not grow with the batch: a chunk of 8
-#: TED pairs of 10 segments a side keeps ~200 sentences, 7 MB of token embeddings and
-#: 16 MB of the tagger's layer states (measured). During a chunk everything it encodes is
-#: held (``check_chunk``), so a bigger chunk costs memory, not a second pass. (The
-#: defaults for one process, 20,000 / 64 MB / 256 MB, let a batch worker grow by ~300 MB;
-#: at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
 #: Most characters (both sides of every pair) a chunk may have for its texts to be
 #: prefetched and held together (``check_chunk``): ~85 MB of token embeddings and layer
 #: states; 8 TED pairs of 10 segments a side are ~18,000.
 CHUNK_HOLD_CHARS = 60_000
+#: A worker's in-memory embedding memos (sentence vectors, token embeddings, layer states)
+#: between chunks, bounded so that its memory does not grow with the batch: a chunk of 8
+#: TED pairs of 10 segments a side keeps ~200 sentences, 7 MB of token embeddings and
+#: 16 MB of the tagger's layer states (measured). During a chunk of at most
+#: ``CHUNK_HOLD_CHARS`` everything it encodes is held (``check_chunk``), so its pairs cost
+#: memory, not a second pass. (The defaults for one process, 20,000 / 64 MB / 256 MB, let
+#: a batch worker grow by ~300 MB; at 16 / 32 MB two TED workers peaked at 805 MB RSS.)
 WORKER_MEMO = {"sentences": 2000, "token_bytes": 12 * 1024 * 1024, "state_bytes": 24 * 1024 * 1024}
 
 
@@ -101,7 +100,6 @@ def init_worker(config: WorkerConfig) -> None:
         for var in ("MTCHECK_THREADS", "OMP_NUM_THREADS"):
             os.environ[var] = str(config.threads)
     from mtcheck.align.embed import Encoder
-
     from mtcheck.detect.tagger import prepare
 
     encoder = Encoder.from_settings(config.settings)

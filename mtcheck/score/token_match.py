@@ -46,12 +46,6 @@ class TokenMatch:
     unmatched: float
 
 
-def _unit(x: "np.ndarray") -> "np.ndarray":
-    import numpy as np
-
-    return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12, None)
-
-
 def match(cand: "np.ndarray", ref: "np.ndarray", ref_tokens: list[str], ref_words: list[bool]) -> TokenMatch | None:
     """Match candidate piece states ``[n, d]`` with reference piece states ``[m, d]``.
 
@@ -60,6 +54,8 @@ def match(cand: "np.ndarray", ref: "np.ndarray", ref_tokens: list[str], ref_word
     ``None`` when a side has no piece.
     """
     import numpy as np
+
+    from mtcheck.detect.tagger.features import _unit
 
     if len(cand) == 0 or len(ref) == 0:
         return None
@@ -75,15 +71,10 @@ def match(cand: "np.ndarray", ref: "np.ndarray", ref_tokens: list[str], ref_word
 
 def _word_flags(text: str, tokens: list[str], offsets: list[tuple[int, int]]) -> list[bool]:
     """Per word (first piece and its ``##`` pieces), whether it has a letter or digit."""
-    flags: list[bool] = []
-    for k, tok in enumerate(tokens):
-        a, b = offsets[k]
-        alnum = any(c.isalnum() for c in text[a:b])
-        if tok.startswith("##") and flags:
-            flags[-1] = flags[-1] or alnum
-        else:
-            flags.append(alnum)
-    return flags
+    from mtcheck.detect.tagger.features import group_words
+
+    return [any(c.isalnum() for k in word for c in text[offsets[k][0] : offsets[k][1]])
+            for word in group_words(tokens, offsets)]
 
 
 def bead_matches(ctx: "CheckContext") -> list[TokenMatch | None]:
