@@ -33,3 +33,14 @@ def test_pre_commit_hook():
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hook["id"] == "mtcheck" and hook["entry"] == "mtcheck check"
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+def test_action_installs_like_the_makefile():
+    """The action runs every set-up step of `make install` (the ONNX export, the lexicon
+    build), so a CI check does not do them on its first run."""
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    steps = set(re.findall(r"\$\(BIN\)/python (-m mtcheck[\w.]+ \w+)", make))
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    script = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
+    assert {"-m mtcheck.align.onnx_encoder export", "-m mtcheck.detect.lexicon build"} <= steps
+    assert all(f"python {step}" in script for step in steps), steps
