@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -299,6 +300,28 @@ def test_sessions_load_the_saved_optimised_graph_with_the_same_outputs(tmp_path)
         np.testing.assert_array_equal(a, b)
     saved.write_bytes(b"not a model")  # a broken file is optimised afresh, not an error
     np.testing.assert_array_equal(onnx_encoder.session(model).run(None, feed)[-1], first[-1])
+    # A model file rewritten in place gets its own optimised graph; the stale one goes.
+    shutil.copy(folder / onnx_encoder.INT8, model)
+    os.utime(model, ns=(1, 1))
+    assert onnx_encoder.optimised_file(model) != saved
+    np.testing.assert_array_equal(onnx_encoder.session(model).run(None, feed)[-1], first[-1])
+    graphs = sorted(p.name for p in tmp_path.glob(f"{model.stem}.ort-*.onnx"))
+    assert graphs == [onnx_encoder.optimised_file(model).name]
+
+
+def test_the_per_tensor_int8_model_it_replaced_is_removed(tmp_path):
+    from mtcheck.align import onnx_encoder
+    from mtcheck.align.embed import default_model_path
+
+    folder = onnx_encoder.find_export(default_model_path())
+    for name in (onnx_encoder.FP32, onnx_encoder.WEIGHTS, onnx_encoder.INT8):
+        shutil.copy(folder / name, tmp_path / name)
+    legacy = tmp_path / onnx_encoder.LEGACY_INT8
+    legacy.write_bytes(b"old")
+    (tmp_path / "model-int8.ort-1.0.onnx").write_bytes(b"old graph")
+    assert onnx_encoder.ensure_int8(tmp_path, quiet=True) == tmp_path / onnx_encoder.INT8
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        (onnx_encoder.FP32, onnx_encoder.WEIGHTS, onnx_encoder.INT8))
 
 
 def test_default_encoder_is_int8_for_the_bundled_model_only(tmp_path):

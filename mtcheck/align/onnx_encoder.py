@@ -50,7 +50,8 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FP32 = "model.onnx"
 WEIGHTS = "model.onnx.data"  # fp32 weights as ONNX external data: memory-mapped on load
 FORMAT = "v2"  # bumped when the export's layout changes: older exports are not used
-INT8 = "model-int8-rows.onnx"  # per-token int8 (:func:`quantize`); "model-int8.onnx" was per-tensor
+INT8 = "model-int8-rows.onnx"  # per-token int8 (:func:`quantize`)
+LEGACY_INT8 = "model-int8.onnx"  # the per-tensor int8 model it replaced: removed when INT8 is written
 META = "export.json"
 ENV_DIR = "MTCHECK_ONNX_DIR"
 _POOLING_MODES = ("pooling_mode_cls_token", "pooling_mode_mean_tokens", "pooling_mode_max_tokens")
@@ -263,6 +264,12 @@ def ensure_int8(folder: Path, quiet: bool = False) -> Path:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+    if (folder / LEGACY_INT8).is_file():  # the per-tensor int8 model this one replaced: unused
+        for legacy in (folder / LEGACY_INT8, *folder.glob(f"{Path(LEGACY_INT8).stem}.ort-*.onnx")):
+            try:
+                legacy.unlink(missing_ok=True)
+            except OSError:  # a read-only export folder keeps it
+                pass
     return target
 
 
@@ -415,10 +422,27 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int | None = None) 
 
 def optimised_file(onnx_file: Path) -> Path:
     """Where the graph of ``onnx_file`` is kept as onnxruntime optimised it (fusions,
-    constant folding), named after the onnxruntime version that wrote it."""
+    constant folding), named after the onnxruntime version that wrote it and a stamp of
+    the model files it was made from (size and modification time of ``onnx_file`` and of
+    the weights file next to it), so a model rewritten in place is optimised afresh."""
+    import hashlib
+
     import onnxruntime as ort
 
-    return onnx_file.with_name(f"{onnx_file.stem}.ort-{ort.__version__}.onnx")
+    stamp = hashlib.blake2b(digest_size=4)
+    for part in (onnx_file, onnx_file.with_name(WEIGHTS)):
+        if part.is_file():
+            st = part.stat()
+            stamp.update(f"{part.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return onnx_file.with_name(f"{onnx_file.stem}.ort-{ort.__version__}-{stamp.hexdigest()}.onnx")
+
+
+def _remove_stale_graphs(onnx_file: Path, keep: Path) -> None:
+    """Drop the optimised graphs of ``onnx_file`` other than ``keep`` (another
+    onnxruntime version's, or made from a model file since rewritten)."""
+    for old in onnx_file.parent.glob(f"{onnx_file.stem}.ort-*.onnx"):
+        if old != keep:
+            old.unlink(missing_ok=True)
 
 
 def session(onnx_file: Path):
@@ -459,6 +483,7 @@ def session(onnx_file: Path):
         made = ort.InferenceSession(str(onnx_file), opts, providers=providers)
         if tmp.is_file():
             os.replace(tmp, done)
+            _remove_stale_graphs(onnx_file, done)
         return made
     finally:
         tmp.unlink(missing_ok=True)
