@@ -466,9 +466,9 @@ def test_joins_are_estimated_by_default_and_merges_still_found(encoder):
     # the merges' similarities are the model's own (the joins on the path were embedded)
     assert [b.similarity for b in beads] == pytest.approx([b.similarity for b in exact_beads], abs=1e-6)
     assert len(default.sentences) == len(exact.sentences) == 12
-    assert sorted(default.joins) == [  # the two joins on the path, nothing else
-        "Russia sent a lower-level team. It is led by former culture minister Vladimir Medinsky.",
-        "Ukraine's air force said one of its F-16 fighter jets was lost during a mission. The pilot ejected safely.",
+    assert sorted(default.joins) == [  # the two joins on the path, nothing else, as the document's slices
+        "Russia sent a lower-level team.\nIt is led by former culture minister Vladimir Medinsky.",
+        "Ukraine's air force said one of its F-16 fighter jets was lost during a mission.\nThe pilot ejected safely.",
     ]
     with pytest.raises(ValueError, match="joins"):
         align_documents(ref, cand, encoder, joins="approximate")

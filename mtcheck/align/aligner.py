@@ -154,11 +154,40 @@ def align_matrix(
     Returns the beads in order as ``(reference indices, candidate indices)``; every
     sentence of both sides is in exactly one bead; one side may be empty.
     """
+    costs = _bead_costs(sim_11, sim_12, sim_21, params, ref_lengths, cand_lengths)
+    aligned, gap, a_move, a_from_gap, g_move, g_from_gap = _dp(*costs, params)
+    n, m = aligned.shape[0] - 1, aligned.shape[1] - 1
+
+    # Trace back from the end.
+    beads: list[Pair] = []
+    i, j = n, m
+    in_gap = bool(gap[n, m] < aligned[n, m])
+    while i > 0 or j > 0:
+        if in_gap:
+            move, in_gap_prev = g_move[i, j], g_from_gap[i, j]
+            if move == _S10:
+                beads.append(((i - 1,), ()))
+                i -= 1
+            else:
+                beads.append(((), (j - 1,)))
+                j -= 1
+        else:
+            move, in_gap_prev = a_move[i, j], a_from_gap[i, j]
+            di, dj = _ALIGNED_MOVES[int(move)]
+            beads.append((tuple(range(i - di, i)), tuple(range(j - dj, j))))
+            i, j = i - di, j - dj
+        in_gap = bool(in_gap_prev)
+    beads.reverse()
+    return beads
+
+
+def _bead_costs(sim_11, sim_12, sim_21, p: AlignParams, ref_lengths=None, cand_lengths=None):
+    """The cost of every aligned bead (1-1, 1-2, 2-1; inf where not allowed), indexed by
+    the bead's first reference / candidate index: :func:`align_matrix`'s."""
     sim_11 = np.asarray(sim_11, dtype=np.float64)
     n, m = sim_11.shape
     sim_12 = np.asarray(sim_12, dtype=np.float64).reshape(n, max(m - 1, 0))
     sim_21 = np.asarray(sim_21, dtype=np.float64).reshape(max(n - 1, 0), m)
-    p = params
     inf = np.inf
 
     # Cost of each aligned bead, indexed by the bead's first reference / candidate index.
@@ -182,6 +211,14 @@ def align_matrix(
     if n > 1:
         cost_21[sim_21 < np.maximum(sim_11[:-1], sim_11[1:]) + p.merge_margin] = inf
 
+    return cost_11, cost_12, cost_21
+
+
+def _dp(cost_11: np.ndarray, cost_12: np.ndarray, cost_21: np.ndarray, p: AlignParams):
+    """The dynamic programme of :func:`align_matrix` over its bead costs: the cheapest
+    cost of each prefix pair ending in an aligned bead / a skip, and the back-pointers."""
+    n, m = cost_11.shape
+    inf = np.inf
     # Two states per cell (i, j) = prefixes ref[:i], cand[:j]:
     #   aligned[i, j]: cheapest path whose last bead is aligned (the start counts as one);
     #   gap[i, j]:     cheapest path whose last bead is a skip.
@@ -251,27 +288,7 @@ def align_matrix(
         g_move[i], g_from_gap[i] = s_move, s_gap
     gap[0, 0] = inf  # the start is an aligned state; nothing is skipped yet
 
-    # Trace back from the end.
-    beads: list[Pair] = []
-    i, j = n, m
-    in_gap = bool(gap[n, m] < aligned[n, m])
-    while i > 0 or j > 0:
-        if in_gap:
-            move, in_gap_prev = g_move[i, j], g_from_gap[i, j]
-            if move == _S10:
-                beads.append(((i - 1,), ()))
-                i -= 1
-            else:
-                beads.append(((), (j - 1,)))
-                j -= 1
-        else:
-            move, in_gap_prev = a_move[i, j], a_from_gap[i, j]
-            di, dj = _ALIGNED_MOVES[int(move)]
-            beads.append((tuple(range(i - di, i)), tuple(range(j - dj, j))))
-            i, j = i - di, j - dj
-        in_gap = bool(in_gap_prev)
-    beads.reverse()
-    return beads
+    return aligned, gap, a_move, a_from_gap, g_move, g_from_gap
 
 
 # --------------------------------------------------------------------------- documents
@@ -351,8 +368,14 @@ def _joins_needed(
     return both_21, both_12
 
 
-def _pair_texts(sentences: list[Sentence], starts) -> list[str]:
-    return [f"{sentences[k].text} {sentences[k + 1].text}" for k in starts]
+def _pair_texts(text: str, sentences: list[Sentence], starts) -> list[str]:
+    """The joins of sentences ``k, k+1`` for ``k`` in ``starts``: the document's own slice
+    from the first's start to the second's end, the text the rules and the error tagger
+    read for a two-sentence side (``CheckContext.aligned_pairs``), so that they find its
+    token embeddings and layer states kept. Whatever whitespace lies between the two
+    (a space, a newline) the tokenizer reads alike: the same tokens and vectors as
+    the two joined by a space."""
+    return [text[sentences[k].start : sentences[k + 1].end] for k in starts]
 
 
 #: How the embedding of two adjacent sentences joined is found (``align_documents``'s
@@ -406,7 +429,7 @@ def align_documents(
     given, searches again with those (see the module docstring). Returns beads covering
     every sentence of both sides exactly once, in order. An aligned bead's
     ``similarity`` is the cosine of its two sides' embeddings (a two-sentence side is
-    embedded as the two sentences joined by a space); unaligned beads have
+    embedded as the document's slice covering both: :func:`_pair_texts`); unaligned beads have
     ``similarity`` None. The second value is :func:`parallel_verdict`.
 
     Every sentence is embedded; of the joins of two adjacent sentences, only those that
@@ -430,8 +453,9 @@ def align_documents(
         raise ValueError(f"joins={joins!r}: choose one of {', '.join(JOIN_MODES)}")
     singles = encoder.encode([s.text for s in rs] + [s.text for s in cs])
     r1, c1 = singles[:n], singles[n:]
-    pieces = [_Piece(rs, cs, r1, c1, encoder, (0, n, 0, m), joins)] if n * m <= FULL_CELLS else [
-        _Piece(rs, cs, r1, c1, encoder, box, joins) for box in _piece_boxes(r1, c1)
+    texts = (reference.text, candidate.text)
+    pieces = [_Piece(texts, rs, cs, r1, c1, encoder, (0, n, 0, m), joins)] if n * m <= FULL_CELLS else [
+        _Piece(texts, rs, cs, r1, c1, encoder, box, joins) for box in _piece_boxes(r1, c1)
     ]
 
     def search(p: AlignParams) -> tuple[list[Bead], Parallel]:
@@ -494,8 +518,9 @@ def _piece_boxes(r1: np.ndarray, c1: np.ndarray) -> list[tuple[int, int, int, in
 class _Piece:
     """One rectangle of the alignment search: its similarity tables and embedded joins."""
 
-    def __init__(self, rs, cs, r1, c1, encoder, box, joins="hybrid"):
+    def __init__(self, texts, rs, cs, r1, c1, encoder, box, joins="hybrid"):
         i0, i1, j0, j1 = box
+        self.ref_text, self.cand_text = texts
         self.i0, self.j0 = i0, j0
         self.rs, self.cs = rs[i0:i1], cs[j0:j1]
         self.r1, self.c1 = r1[i0:i1], c1[j0:j1]
@@ -523,9 +548,9 @@ class _Piece:
             # sentences joined (the bead's reference text): the reference joins keep
             # theirs from this pass; no rule reads a candidate join's states.
             if len(ref_joins):
-                self.sim_21[ref_joins] = self.encoder.encode(_pair_texts(self.rs, ref_joins)) @ self.c1.T
+                self.sim_21[ref_joins] = self.encoder.encode(_pair_texts(self.ref_text, self.rs, ref_joins)) @ self.c1.T
             if len(cand_joins):
-                vecs = self.encoder.encode(_pair_texts(self.cs, cand_joins), states=False)
+                vecs = self.encoder.encode(_pair_texts(self.cand_text, self.cs, cand_joins), states=False)
                 self.sim_12[:, cand_joins] = self.r1 @ vecs.T
             self.have_21[ref_joins], self.have_12[cand_joins] = True, True
         tables = {(1, 1): self.sim_11, (1, 2): self.sim_12, (2, 1): self.sim_21}
