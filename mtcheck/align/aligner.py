@@ -8,11 +8,14 @@ is used):
    product is the cosine similarity), and the concatenations of two adjacent sentences
    that can matter: those a first 1-1/skip search leaves near its path and that
    resemble the other side there (:func:`_joins_needed`, Bertalign's second step in
-   spirit). Most joins are never embedded; they were 2/3 of the tokens. Of those, by
-   default, only the ones whose estimate from the two sentences' own embeddings
+   spirit). Most joins are never embedded; they were 2/3 of the tokens. Of those, only
+   the ones whose estimate from the two sentences' own embeddings
    (:func:`_estimated_joins`: their length-weighted mean, renormalised) comes within
-   :data:`JOIN_SLACK` of being allowed as a merge run through the model (``joins=
-   "hybrid"``); the search only ever uses the model's own cosine of a join.
+   :data:`JOIN_SLACK` of being allowed as a merge are candidates (``joins="hybrid"``
+   runs them all), and by default (``"bounded"``) only the candidates that the cheapest
+   path takes when the others are given an optimistic cosine run through the model
+   (:meth:`_Piece._run_winning`); the search only ever uses the model's own cosine of a
+   join.
 2. Fill three similarity matrices: 1-1 (sentence with sentence), 2-1 (two adjacent
    reference sentences with one candidate sentence) and 1-2.
 3. Find the cheapest monotonic path of beads 1-1, 2-1, 1-2, 1-0 and 0-1 by dynamic
@@ -154,8 +157,12 @@ def align_matrix(
     Returns the beads in order as ``(reference indices, candidate indices)``; every
     sentence of both sides is in exactly one bead; one side may be empty.
     """
-    costs = _bead_costs(sim_11, sim_12, sim_21, params, ref_lengths, cand_lengths)
-    aligned, gap, a_move, a_from_gap, g_move, g_from_gap = _dp(*costs, params)
+    return _cheapest(_bead_costs(sim_11, sim_12, sim_21, params, ref_lengths, cand_lengths), params)
+
+
+def _cheapest(costs: tuple[np.ndarray, np.ndarray, np.ndarray], p: AlignParams) -> list[Pair]:
+    """:func:`align_matrix` over bead costs (:func:`_bead_costs`)."""
+    aligned, gap, a_move, a_from_gap, g_move, g_from_gap = _dp(*costs, p)
     n, m = aligned.shape[0] - 1, aligned.shape[1] - 1
 
     # Trace back from the end.
@@ -381,10 +388,22 @@ def _pair_texts(text: str, sentences: list[Sentence], starts) -> list[str]:
 #: How the embedding of two adjacent sentences joined is found (``align_documents``'s
 #: ``joins``): ``hybrid`` estimates every needed join from its two sentences' own
 #: embeddings (:func:`_estimated_joins`) and runs the model only on the joins whose
-#: estimate comes within :data:`JOIN_SLACK` of winning; ``exact`` runs the model on every
-#: needed join (as before; kept to measure the estimate against).
-JOIN_MODES = ("hybrid", "exact")
-JOINS = "hybrid"
+#: estimate comes within :data:`JOIN_SLACK` of winning; ``bounded`` (the default) runs
+#: only those of hybrid's joins that the cheapest path takes with optimistic cosines for
+#: the joins not run (:meth:`_Piece._run_winning`), the same beads with fewer joins;
+#: ``exact`` runs the model on every needed join (kept to measure the estimates against).
+JOIN_MODES = ("bounded", "hybrid", "exact")
+JOINS = "bounded"
+
+#: ``bounded`` (the default) runs a join of ``hybrid``'s only if the cheapest path takes
+#: it when the joins not run have their estimate plus this (:meth:`_Piece._run_winning`).
+#: The model's cosine exceeds the estimate by more than 0.12 in 1% of (join, sentence)
+#: cells of the gold set and the fixture. Measured (README "Alignment"): 0.1, 0.15 and
+#: 0.2 all give hybrid's beads on the gold set, both held-out sets, the fixture, 40 TED
+#: pairs, 40 mismatched pairs and the 12k-word pair; 0.3 runs every join on the fixture.
+JOIN_BOUND_SLACK = 0.15
+#: Rounds of ``bounded``'s search at most; then the remaining joins all run.
+JOIN_ROUNDS = 8
 
 #: The estimate mostly falls short of the model's cosine of a join (the model reads the
 #: two sentences as one text): a join runs through the model when its estimate is within
@@ -433,10 +452,12 @@ def align_documents(
     ``similarity`` None. The second value is :func:`parallel_verdict`.
 
     Every sentence is embedded; of the joins of two adjacent sentences, only those that
-    can matter for the search at hand (:func:`_joins_needed`) and, with ``joins="hybrid"``
-    (the default, :data:`JOINS`), whose estimate comes close to winning
-    (:meth:`_Piece._competing`); ``joins="exact"`` embeds every needed join. The 2-1 / 1-2
-    similarity of a join not embedded is ``-inf``, so no bead uses it.
+    can matter for the search at hand (:func:`_joins_needed`) and, with ``joins="hybrid"``,
+    whose estimate comes close to winning (:meth:`_Piece._competing`); with
+    ``joins="bounded"`` (the default, :data:`JOINS`) only those of hybrid's that the
+    cheapest path takes, the others given an optimistic cosine
+    (:meth:`_Piece._run_winning`: the same beads); ``joins="exact"`` embeds every needed
+    join. The 2-1 / 1-2 similarity of a join not embedded is ``-inf``, so no bead uses it.
 
     Long documents (more than :data:`FULL_CELLS` sentence pairs) are searched in pieces
     cut at sure 1-1 matches (:func:`_piece_boxes`), so that time and memory grow
@@ -518,7 +539,7 @@ def _piece_boxes(r1: np.ndarray, c1: np.ndarray) -> list[tuple[int, int, int, in
 class _Piece:
     """One rectangle of the alignment search: its similarity tables and embedded joins."""
 
-    def __init__(self, texts, rs, cs, r1, c1, encoder, box, joins="hybrid"):
+    def __init__(self, texts, rs, cs, r1, c1, encoder, box, joins=JOINS):
         i0, i1, j0, j1 = box
         self.ref_text, self.cand_text = texts
         self.i0, self.j0 = i0, j0
@@ -532,6 +553,8 @@ class _Piece:
         self.sim_21 = np.full((max(n - 1, 0), m), -np.inf)
         self.have_21 = np.zeros(max(n - 1, 0), dtype=bool)
         self.have_12 = np.zeros(max(m - 1, 0), dtype=bool)
+        # ... and the joins the filters let through so far, run or not ("bounded").
+        self.want_21, self.want_12 = self.have_21.copy(), self.have_12.copy()
         self.lengths = ([len(s.text) for s in self.rs], [len(s.text) for s in self.cs])
 
     def search(self, p: AlignParams) -> list[Bead]:
@@ -539,29 +562,84 @@ class _Piece:
         if n == 0 or m == 0:
             return [Bead((self.i0 + i,), ()) for i in range(n)] + [Bead((), (self.j0 + j,)) for j in range(m)]
         cells_21, cells_12 = _joins_needed(self.sim_11, p, self.lengths)
-        if self.joins == "hybrid":
+        if self.joins != "exact":
             cells_21, cells_12 = self._competing(cells_21, cells_12, p)
-        ref_joins = np.flatnonzero(cells_21.any(axis=1) & ~self.have_21)
-        cand_joins = np.flatnonzero(cells_12.any(axis=0) & ~self.have_12)
-        if len(ref_joins) or len(cand_joins):
-            # The error tagger reads the layer states of a 2-1 bead's two reference
-            # sentences joined (the bead's reference text): the reference joins keep
-            # theirs from this pass; no rule reads a candidate join's states.
-            if len(ref_joins):
-                self.sim_21[ref_joins] = self.encoder.encode(_pair_texts(self.ref_text, self.rs, ref_joins)) @ self.c1.T
-            if len(cand_joins):
-                vecs = self.encoder.encode(_pair_texts(self.cand_text, self.cs, cand_joins), states=False)
-                self.sim_12[:, cand_joins] = self.r1 @ vecs.T
-            self.have_21[ref_joins], self.have_12[cand_joins] = True, True
+        self.want_21 |= cells_21.any(axis=1)
+        self.want_12 |= cells_12.any(axis=0)
+        ref_joins = np.flatnonzero(self.want_21 & ~self.have_21)
+        cand_joins = np.flatnonzero(self.want_12 & ~self.have_12)
+        path = None
+        if self.joins == "bounded" and (len(ref_joins) or len(cand_joins)):
+            path = self._run_winning(ref_joins, cand_joins, p)
+        elif len(ref_joins) or len(cand_joins):
+            self._run(ref_joins, cand_joins)
+        if path is None:
+            path = align_matrix(self.sim_11, self.sim_12, self.sim_21, p, *self.lengths)
         tables = {(1, 1): self.sim_11, (1, 2): self.sim_12, (2, 1): self.sim_21}
         beads = []
-        for ref_idx, cand_idx in align_matrix(self.sim_11, self.sim_12, self.sim_21, p, *self.lengths):
+        for ref_idx, cand_idx in path:
             sim = None
             if ref_idx and cand_idx:
                 sim = float(tables[(len(ref_idx), len(cand_idx))][ref_idx[0], cand_idx[0]])
             beads.append(Bead(reference=tuple(self.i0 + i for i in ref_idx),
                               candidate=tuple(self.j0 + j for j in cand_idx), similarity=sim))
         return beads
+
+    def _run(self, ref_joins: np.ndarray, cand_joins: np.ndarray) -> None:
+        """Run these joins through the model: their exact cosines fill the join tables."""
+        # The error tagger reads the layer states of a 2-1 bead's two reference
+        # sentences joined (the bead's reference text): the reference joins keep
+        # theirs from this pass; no rule reads a candidate join's states.
+        if len(ref_joins):
+            self.sim_21[ref_joins] = self.encoder.encode(_pair_texts(self.ref_text, self.rs, ref_joins)) @ self.c1.T
+        if len(cand_joins):
+            vecs = self.encoder.encode(_pair_texts(self.cand_text, self.cs, cand_joins), states=False)
+            self.sim_12[:, cand_joins] = self.r1 @ vecs.T
+        self.have_21[ref_joins], self.have_12[cand_joins] = True, True
+
+    def _run_winning(self, ref_joins: np.ndarray, cand_joins: np.ndarray, p: AlignParams) -> list[Pair] | None:
+        """Run only those of these joins (``hybrid``'s, not run yet) that a cheapest path
+        can take, supposing no join's cosine exceeds its estimate by more than
+        :data:`JOIN_BOUND_SLACK` (its *optimistic* cosine); return that path.
+
+        Lazily, as in a branch and bound: search with every join not run at its
+        optimistic cosine; run the joins that search's path takes; search again with
+        their real cosines; until a path takes no join that has not run. That path is then
+        the cheapest with the real cosines too (every other path costs at least its
+        optimistic cost, which is no less), so it is the path of running them all. Between
+        two different stories few joins are run: a merge standing between unaligned
+        sentences pays a gap opening and needs a cosine of ~0.84 (STRICT), not just
+        :func:`merge_floor`. After :data:`JOIN_ROUNDS` rounds without that, the rest are
+        run (as ``hybrid``) and None is returned.
+        """
+        w21, w12 = np.asarray(self.lengths[0], np.float64), np.asarray(self.lengths[1], np.float64)
+        sim_21, sim_12 = self.sim_21.copy(), self.sim_12.copy()
+        if len(ref_joins):
+            sim_21[ref_joins] = np.minimum(_estimated_joins(self.r1, w21, ref_joins) @ self.c1.T + JOIN_BOUND_SLACK, 1.0)
+        if len(cand_joins):
+            sim_12[:, cand_joins] = np.minimum(self.r1 @ _estimated_joins(self.c1, w12, cand_joins).T + JOIN_BOUND_SLACK, 1.0)
+        costs = _bead_costs(self.sim_11, sim_12, sim_21, p, *self.lengths)
+        for _ in range(JOIN_ROUNDS):
+            pairs = _cheapest(costs, p)
+            rows = np.array([r[0] for r, c in pairs if len(r) == 2 and not self.have_21[r[0]]], dtype=int)
+            cols = np.array([c[0] for r, c in pairs if len(c) == 2 and not self.have_12[c[0]]], dtype=int)
+            if not len(rows) and not len(cols):
+                return pairs
+            self._run(rows, cols)
+            self._real_costs(costs, rows, cols, p)
+        self._run(ref_joins[~self.have_21[ref_joins]], cand_joins[~self.have_12[cand_joins]])
+        return None
+
+    def _real_costs(self, costs, rows: np.ndarray, cols: np.ndarray, p: AlignParams) -> None:
+        """Put the costs of the joins just run (2-1 ``rows``, 1-2 ``cols``) in ``costs``,
+        computed as :func:`_bead_costs` computes them."""
+        (rl, cl), (n, m) = self.lengths, self.sim_11.shape
+        for r in rows:
+            costs[2][r] = _bead_costs(self.sim_11[r : r + 2], np.zeros((2, max(m - 1, 0))), self.sim_21[r : r + 1],
+                                      p, rl[r : r + 2], cl)[2][0]
+        for c in cols:
+            costs[1][:, c] = _bead_costs(self.sim_11[:, c : c + 2], self.sim_12[:, c : c + 1], np.zeros((max(n - 1, 0), 2)),
+                                         p, rl, cl[c : c + 2])[1][:, 0]
 
     def _competing(self, cells_21: np.ndarray, cells_12: np.ndarray, p: AlignParams):
         """The needed cells where the estimated join comes within JOIN_SLACK of being
