@@ -49,8 +49,8 @@ def collecting() -> Iterator[list[str]]:
     _SCOPES.append(scope)
     try:
         yield scope
-    finally:
-        _SCOPES.remove(scope)
+    finally:  # by identity: two scopes may hold equal lists (both empty)
+        del _SCOPES[next(k for k in range(len(_SCOPES) - 1, -1, -1) if _SCOPES[k] is scope)]
 
 
 def take_notices() -> list[str]:

@@ -90,6 +90,11 @@ def test_a_notice_before_a_chunks_checks_goes_to_its_first_check():
             pass
     assert first == ["the prefetch found a corrupt cache", "the first check's own"]
     assert second == [] and chunk == [] and take_notices() == []
+    with collecting() as outer:
+        with collecting():  # an empty scope inside an empty one: the inner one closes
+            pass
+        notice("still the outer block's")
+    assert outer == ["still the outer block's"] and take_notices() == []
 
 
 def test_damaged_rows_are_misses_not_vectors(tmp_path):
