@@ -238,21 +238,18 @@ def _dp(cost_11: np.ndarray, cost_12: np.ndarray, cost_21: np.ndarray, p: AlignP
     g_move = np.zeros((n + 1, m + 1), dtype=np.int8)
     g_from_gap = np.zeros((n + 1, m + 1), dtype=bool)
 
-    def best(i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Cheapest cost in either state for row ``i``, and whether it is the gap state."""
-        from_gap = gap[i] < aligned[i]
-        return np.where(from_gap, gap[i], aligned[i]), from_gap
-
-    cols = np.arange(m + 1)
+    # best[i]: the cheapest cost in either state for row i, and whether it is the gap state
+    # (computed once per row, read by the next two rows).
+    best: list[tuple[np.ndarray, np.ndarray]] = []
+    skip_run = np.arange(m + 1) * p.skip_cost
     for i in range(n + 1):
-        # Aligned beads ending in row i come from rows i-1 and i-2 only.
+        # Aligned beads ending in row i come from rows i-1 and i-2 only; written straight
+        # into row i of the tables (inf, move 1-1, not from a gap: their initial values).
         if i >= 1 and m >= 1:
-            prev, prev_gap = best(i - 1)
-            cand = np.full(m + 1, inf)
-            move = np.zeros(m + 1, dtype=np.int8)
-            src_gap = np.zeros(m + 1, dtype=bool)
-            c = prev[:-1] + cost_11[i - 1]  # 1-1 from (i-1, j-1)
-            cand[1:], src_gap[1:] = c, prev_gap[:-1]
+            prev, prev_gap = best[i - 1]
+            cand, move, src_gap = aligned[i], a_move[i], a_from_gap[i]
+            cand[1:] = prev[:-1] + cost_11[i - 1]  # 1-1 from (i-1, j-1)
+            src_gap[1:] = prev_gap[:-1]
             if m >= 2:
                 c = prev[:-2] + cost_12[i - 1]  # 1-2 from (i-1, j-2)
                 better = c < cand[2:]
@@ -260,24 +257,23 @@ def _dp(cost_11: np.ndarray, cost_12: np.ndarray, cost_21: np.ndarray, p: AlignP
                 move[2:][better] = _M12
                 src_gap[2:][better] = prev_gap[:-2][better]
             if i >= 2:
-                prev2, prev2_gap = best(i - 2)
+                prev2, prev2_gap = best[i - 2]
                 c = prev2[:-1] + cost_21[i - 2]  # 2-1 from (i-2, j-1)
                 better = c < cand[1:]
                 cand[1:] = np.where(better, c, cand[1:])
                 move[1:][better] = _M21
                 src_gap[1:][better] = prev2_gap[:-1][better]
-            aligned[i], a_move[i], a_from_gap[i] = cand, move, src_gap
 
         # Skips ending in row i: 1-0 from (i-1, j), then 0-1 from (i, j-1) along the row.
         # A skip costs skip_cost, plus gap_open when it leaves the aligned state.
-        start = np.full(m + 1, inf)
-        s_move = np.full(m + 1, _S10, dtype=np.int8)
-        s_gap = np.zeros(m + 1, dtype=bool)
+        s_move, s_gap = g_move[i], g_from_gap[i]  # 1-0, not from a gap: their initial values
         if i >= 1:
             from_a = aligned[i - 1] + p.gap_open
             use_gap = gap[i - 1] <= from_a
             start = np.where(use_gap, gap[i - 1], from_a) + p.skip_cost
-            s_gap = use_gap
+            s_gap[:] = use_gap
+        else:
+            start = np.full(m + 1, inf)
         # 0-1 from the aligned state of this row (already final) ...
         from_a = np.full(m + 1, inf)
         from_a[1:] = aligned[i, :-1] + p.gap_open + p.skip_cost
@@ -287,12 +283,13 @@ def _dp(cost_11: np.ndarray, cost_12: np.ndarray, cost_21: np.ndarray, p: AlignP
         s_gap[take] = False
         # ... and from the gap state of this row: gap[j] = min(start[j], gap[j-1] + skip),
         # solved for the whole row at once with a running minimum.
-        run = np.minimum.accumulate(start - cols * p.skip_cost) + cols * p.skip_cost
+        run = np.minimum.accumulate(start - skip_run) + skip_run
         chained = run < start - 1e-12
         gap[i] = np.where(chained, run, start)
         s_move[chained] = _S01
         s_gap[chained] = True
-        g_move[i], g_from_gap[i] = s_move, s_gap
+        from_gap = gap[i] < aligned[i]
+        best.append((np.where(from_gap, gap[i], aligned[i]), from_gap))
     gap[0, 0] = inf  # the start is an aligned state; nothing is skipped yet
 
     return aligned, gap, a_move, a_from_gap, g_move, g_from_gap
