@@ -1,14 +1,16 @@
 """Alignment quality and speed: strict F1 on the gold set, the fixture pair's alignment.
 
 Usage:
-    python bench/align.py [--gold tests/data/align/ted_gold.json] [--single-pass] [--joins exact]
+    python bench/align.py [--gold tests/data/align/ted_gold.json] [--single-pass] [--joins bounded|hybrid|exact]
 
 Prints strict precision/recall/F1 (aligned beads only, and all beads as Vecalign's
 score.py counts them), recall per bead type, the time taken, and the aligned pairs and
 verdict of the fixture pair. The gold set is built by bench/build_align_gold.py;
 ``--single-pass`` leaves out the second (PARALLEL) pass, to see what it adds;
-``--joins exact`` runs every needed join of two sentences through the model instead of
-the default estimate (``hybrid``: only the joins close to winning are run), to compare.
+``--joins`` picks how the joins of two sentences are found, to compare: ``exact`` runs
+every needed join through the model, ``hybrid`` only those whose estimate comes close
+to winning, ``bounded`` (the default) only those of hybrid's that a cheapest path can
+take with an optimistic cosine (``_Piece._run_winning``).
 It also prints how many sentences and joins went through the model.
 """
 

@@ -20,7 +20,7 @@ add a few percent a row) and the time per stage (the report's timings, wall seco
 ``--cpu-stages`` runs each size once more in a new process that times the same
 pipeline in CPU seconds per stage (``stage_cpu``: on a shared machine the comparable
 figure), with the encoder's own forward passes apart ("encoder", and "rest": everything
-else of the check, the part that is not the model; "texts encoded": sentences and joins
+else of the check, the part that is not the model; "texts encoded" / "tokens encoded" (special tokens included): sentences and joins
 run through the model, each once when nothing is computed twice); with ``--warm`` the
 same check once more in that process ("warm check": every text memoised, the imports and
 one-time loads done, so nearly all of it is the non-model work that grows with length). ``--profile`` prints cProfile's top functions of the largest documents run.
@@ -109,8 +109,9 @@ def stage_cpu(ref: Path, cand: Path, aligned: bool, warm: bool = False) -> dict[
         t0 = time.process_time()
         report = pipeline.run_check(str(ref), str(cand), settings, encoder)
         total = time.process_time() - t0
+        tokens = sum(len(e.ids) for e in encoder.onnx.tokenizer.encode_batch(forward["seen"])) if forward["seen"] else 0
         out = {"total": total, "encoder": forward["cpu"], "rest": total - forward["cpu"],
-               "texts encoded": forward["texts"], **report.timings}
+               "texts encoded": forward["texts"], "tokens encoded": tokens, **report.timings}
         if warm:  # the same check again: every text memoised, imports and loads done
             t0 = time.process_time()
             pipeline.run_check(str(ref), str(cand), settings, encoder)
@@ -126,7 +127,7 @@ def _time_forward_passes() -> dict:
 
     from mtcheck.align import onnx_encoder
 
-    spent = {"cpu": 0.0, "texts": 0}
+    spent = {"cpu": 0.0, "texts": 0, "seen": []}  # seen: the texts, to count their tokens afterwards
     forward = onnx_encoder.OnnxModel.forward
 
     def timed(self, texts, *args, **kwargs):
@@ -136,6 +137,7 @@ def _time_forward_passes() -> dict:
         finally:
             spent["cpu"] += time.process_time() - t0
             spent["texts"] += len(texts)
+            spent["seen"].extend(texts)
 
     onnx_encoder.OnnxModel.forward = timed
     return spent

@@ -14,22 +14,47 @@ Each cache keeps its own file in it (``embeddings.sqlite3``, ...). ``--no-cache`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ENV_VAR = "MTCHECK_CACHE_DIR"
 
-#: Notices from the caches (a corrupt file found and rebuilt) for the next report.
+#: Notices from the caches (a corrupt file found and rebuilt). Inside a check they go to
+#: that check's own list (:func:`collecting`, opened by the pipeline for each check);
+#: outside any check, here, for :func:`take_notices`. A check never reads this list, so
+#: what happened before it (another check's failure, a direct use of a cache) cannot leak
+#: into its report.
 _NOTICES: list[str] = []
+_SCOPES: list[list[str]] = []
 
 
 def notice(message: str) -> None:
-    """Tell the user something about a cache in the next report (once per message)."""
-    if message not in _NOTICES:
-        _NOTICES.append(message)
+    """Tell the user something about a cache in the running check's report (once per message)."""
+    target = _SCOPES[-1] if _SCOPES else _NOTICES
+    if message not in target:
+        target.append(message)
+
+
+@contextmanager
+def collecting() -> Iterator[list[str]]:
+    """The cache notices raised inside the block, in a list of its own (one check's).
+
+    A block opened inside another takes over the notices the outer one holds so far: a
+    batch chunk's prefetch opens the cache, and its notice goes to the chunk's first check.
+    """
+    scope = list(_SCOPES[-1]) if _SCOPES else []
+    if _SCOPES:
+        _SCOPES[-1].clear()
+    _SCOPES.append(scope)
+    try:
+        yield scope
+    finally:  # by identity: two scopes may hold equal lists (both empty)
+        del _SCOPES[next(k for k in range(len(_SCOPES) - 1, -1, -1) if _SCOPES[k] is scope)]
 
 
 def take_notices() -> list[str]:
-    """The cache notices since the last call (the pipeline adds them to the report)."""
+    """The cache notices raised outside any check since the last call."""
     out = list(_NOTICES)
     _NOTICES.clear()
     return out

@@ -51,6 +51,13 @@ def check_documents(
     timings: dict[str, float] | None = None,
 ) -> Report:
     """Run segment -> align -> detect -> score on two documents already read."""
+    from mtcheck.cache import collecting
+
+    with collecting() as cache_notices:  # the caches' notices of this check only
+        return _check_documents(reference, candidate, settings, encoder, timings, cache_notices)
+
+
+def _check_documents(reference, candidate, settings, encoder, timings, cache_notices) -> Report:
     from mtcheck.detect import select_rules
     from mtcheck.score.baseline import Marks
 
@@ -73,10 +80,10 @@ def check_documents(
             line_sentences(doc) if settings.aligned else segment(doc, settings.language)
     # Each text of the check runs through the encoder once, however long the documents.
     with encoder.holding():
-        return _check_segmented(reference, candidate, settings, encoder, timings, rules, marks)
+        return _check_segmented(reference, candidate, settings, encoder, timings, rules, marks, cache_notices)
 
 
-def _check_segmented(reference, candidate, settings, encoder, timings, rules, marks) -> Report:
+def _check_segmented(reference, candidate, settings, encoder, timings, rules, marks, cache_notices) -> Report:
     from mtcheck.align.aligner import align_documents, align_lines
     from mtcheck.detect import run_rules
     from mtcheck.detect.base import CheckContext
@@ -110,9 +117,7 @@ def _check_segmented(reference, candidate, settings, encoder, timings, rules, ma
     notices.extend(ctx.notices)
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
-    from mtcheck.cache import take_notices
-
-    notices.extend(take_notices())  # a corrupt cache found and rebuilt
+    notices.extend(cache_notices)  # a corrupt cache found and rebuilt
     findings = _override_severities(findings, settings.severity_overrides)
     findings = marks.apply(findings, reference, candidate)
     with _timed(timings, "confidence"):

@@ -62,6 +62,41 @@ def test_corrupt_embedding_cache_is_rebuilt_with_a_notice(tmp_path, damage):
     assert not any("cache" in n for n in third.notices) and _findings(third) == _findings(first)
 
 
+def test_a_notice_from_outside_a_check_stays_out_of_the_next_report(tmp_path):
+    """A corrupt cache met by a direct use of the encoder (no check running) must not
+    show in the report of the next check in the same process (it used to: the notice
+    waited in a module-level list for whichever check came next)."""
+    from mtcheck.align.embed import Encoder
+
+    take_notices()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "embeddings.sqlite3").write_bytes(b"this is not an SQLite file\n" * 200)
+    Encoder(cache_dir=elsewhere).encode(["a sentence outside any check"])
+    report, _ = _run(tmp_path / "check")
+    assert not any("cache" in n for n in report.notices)
+    (note,) = take_notices()  # it is still there for whoever asks outside a check
+    assert "corrupt" in note and str(elsewhere) in note
+
+
+def test_a_notice_before_a_chunks_checks_goes_to_its_first_check():
+    from mtcheck.cache import collecting, notice
+
+    with collecting() as chunk:
+        notice("the prefetch found a corrupt cache")
+        with collecting() as first:
+            notice("the first check's own")
+        with collecting() as second:
+            pass
+    assert first == ["the prefetch found a corrupt cache", "the first check's own"]
+    assert second == [] and chunk == [] and take_notices() == []
+    with collecting() as outer:
+        with collecting():  # an empty scope inside an empty one: the inner one closes
+            pass
+        notice("still the outer block's")
+    assert outer == ["still the outer block's"] and take_notices() == []
+
+
 def test_damaged_rows_are_misses_not_vectors(tmp_path):
     from mtcheck.align.embed_cache import EmbeddingCache
 

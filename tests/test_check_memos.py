@@ -53,3 +53,18 @@ def test_each_text_runs_through_the_model_once_whatever_the_memo_bounds():
     # after the check the memos are back within their bounds
     assert len(tight._memo) <= 2 and tight._tok_memo.bytes <= 1 and tight._state_memo.bytes <= 1
     assert tight.memo_sentences == 2 and tight._state_memo.max_bytes == 1
+
+
+def test_joins_across_a_line_break_are_read_from_the_aligners_pass():
+    """The same article one sentence a line: a 2-1 bead's reference join spans a newline.
+    The aligner keys its joins by the document's slice, the text the tagger and MT205
+    read, so they find its states kept instead of running "a\\nb" again after "a b"."""
+    enc = Encoder()
+    ref, cand = REF.replace(". ", ".\n"), CAND.replace(". ", ".\n")
+    report = check_documents(Document("ref.txt", ref), Document("cand.txt", cand),
+                             Settings(grammar=False, cache=False, min_confidence=0.0), enc)
+    merged = [b for b in report.alignment if len(b.reference) == 2 and b.candidate]
+    assert merged and "\n" in ref[report.reference.sentences[merged[0].reference[0]].end:]
+    ran = list(enc._tok_memo.items)  # every text run through the model (nothing dropped here)
+    assert len(ran) == enc.stats["forwarded"] == enc.stats["encoded"]
+    assert len({" ".join(t.split()) for t in ran}) == len(ran)  # none twice under other whitespace

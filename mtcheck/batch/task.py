@@ -267,7 +267,11 @@ def check_chunk(tasks: list[Task]) -> Iterator[Outcome]:
         for task in tasks:
             yield check_pair(task)
         return
-    with _WORKER["encoder"].holding():
+    from mtcheck.cache import collecting
+
+    # A cache notice of the prefetch (a corrupt cache found when it opens) goes to the
+    # chunk's first check.
+    with _WORKER["encoder"].holding(), collecting():
         try:
             prefetch(tasks)
         except Exception:  # noqa: BLE001 - a failing encoder shows in each pair's check
