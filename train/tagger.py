@@ -178,20 +178,28 @@ def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) 
 FEATURE_SETS = {"base": 0, "extended": 1, "aligned": 2}
 
 
-def build(items, st, mid: int, extended: int = 1):
-    """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
-    xs, ys, where = [], [], []
+def build(items, st, mid: int, extended: int = 1, sentences: bool = False):
+    """Feature matrix (with references), labels, per-word (item index, span), for one layer.
+
+    Words with a letter or digit only; with ``sentences``, every word (punctuation too, in
+    order: what the conv model reads) and a fourth value, the bool mask of the words with a
+    letter or digit (``x[mask]``, ``y[mask]``, ``where[mask]`` are the rows without it).
+    """
+    xs, ys, where, mask = [], [], [], []
     for i, it in enumerate(items):
         toks, offs, lay = st[it["text"]]
         rt, _, rl = st[it["ref"]]
         sel = lay[[0, mid, 6]].astype(np.float32)
         rsel = rl[[0, mid, 6]].astype(np.float32)
         spans, x = word_features(it["text"], toks, offs, sel, rt, rsel, extended=extended)
-        keep = [k for k, (a, b) in enumerate(spans) if any(c.isalnum() for c in it["text"][a:b])]
-        xs.append(x[keep])
-        ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in keep))
-        where.extend((i, spans[k]) for k in keep)
-    return np.concatenate(xs), np.array(ys, dtype=np.int8), where
+        keep = [any(c.isalnum() for c in it["text"][a:b]) for a, b in spans]
+        rows = range(len(spans)) if sentences else [k for k in range(len(spans)) if keep[k]]
+        xs.append(x[list(rows)])
+        ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in rows))
+        where.extend((i, spans[k]) for k in rows)
+        mask.extend(keep[k] for k in rows)
+    out = np.concatenate(xs), np.array(ys, dtype=np.int8), where
+    return (*out, np.array(mask, dtype=bool)) if sentences else out
 
 
 def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed: int = SEED):
@@ -297,6 +305,15 @@ def main(argv=None) -> None:
     ap.add_argument("--folds-out", default=None,
                     help="folder for each held-out fold's model (bench/calibration.py --folds; "
                          "default WORK_DIR/tagger-folds)")
+    ap.add_argument("--model", default="mlp", choices=["mlp", "conv"],
+                    help="mlp: one hidden layer on each word's own row (the shipped recipe); conv: a 1-D "
+                         "convolution over the sentence's words after projecting the states "
+                         "(train/tagger_conv.py; torch at train time only)")
+    ap.add_argument("--proj", type=int, default=None, help="conv: dimensions the states are projected to")
+    ap.add_argument("--kernel", type=int, default=None, help="conv: words the convolution reads (odd)")
+    ap.add_argument("--dropout", type=float, default=None, help="conv: dropout on the states and hidden channels")
+    ap.add_argument("--weight-decay", type=float, default=None, help="conv: AdamW weight decay")
+    ap.add_argument("--lr", type=float, default=None, help="conv: AdamW learning rate")
     args = ap.parse_args(argv)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -330,6 +347,8 @@ def main(argv=None) -> None:
             print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
         return p
 
+    if args.model == "conv":
+        return main_conv(args, items, talks, st, level, th, t0)
     best, best_score = args.mids[0], -1.0
     mid_now = [best]
     if len(args.mids) > 1:
@@ -351,21 +370,110 @@ def main(argv=None) -> None:
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
               "backend": args.backend, "features": args.features, "focus_weight": args.focus_weight,
               "mt": [], "human": []}
+    print_tables(items, where, y, p, th, report)
+    np.save(args.cv_out, p)
+    if args.no_export:
+        return
+    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
+                     focus_weight=args.focus_weight)
+    export(args, report, lambda out: save(model, out, best, level), t0)
+
+
+def print_tables(items, where, y, p, th, report) -> None:
     for human in (False, True):
         print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
         print("threshold | flagged words | precision | random | lift | G+S span recall")
         for r in evaluate(items, where, y, p, th, human):
             print(" | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
             report["human" if human else "mt"].append(r)
-    np.save(args.cv_out, p)
+    th25, r25 = at_recall(items, where, y, p, 0.25)
+    ref = evaluate(items, where, y, p, [th25], True)[0]
+    print(f"\nat 25% G+S span recall (threshold {th25:.3f}): MT precision {r25[2]:.3f}, lift {r25[4]:.3f}; "
+          f"refA lift {ref[4]:.3f} (flagged {ref[1]})")
+    report["at_25"] = {"threshold": th25, "mt": r25, "human": ref}
+
+
+def at_recall(items, where, y, p, recall: float):
+    """The highest threshold (0.005 steps) whose MT G+S span recall reaches ``recall``, and its row."""
+    lo, hi = 0.0, 1.0
+    for _ in range(12):  # recall falls as the threshold rises: bisect
+        mid = (lo + hi) / 2
+        if evaluate(items, where, y, p, [mid])[0][5] >= recall:
+            lo = mid
+        else:
+            hi = mid
+    th = round(lo, 3)
+    return th, evaluate(items, where, y, p, [th])[0]
+
+
+def main_conv(args, items, talks, st, level, th, t0) -> None:
+    """``--model conv``: the same folds, tables and outputs as the MLP, from tagger_conv."""
+    import tagger_conv as conv
+
+    if args.focus_weight != 1.0 or args.share != 1.0:
+        sys.exit("--model conv: --focus-weight and --share are the MLP's only")
+    opts = {k: v for k, v in (("proj", args.proj), ("kernel", args.kernel), ("dropout", args.dropout),
+                              ("weight_decay", args.weight_decay), ("lr", args.lr)) if v is not None}
+    opts["hidden"] = args.hidden
+
+    def log(msg):
+        print(msg, flush=True)
+
+    mid = args.mids[0]
+    x, y, where, mask = build(items, st, mid, level, sentences=True)
+    talk = np.array([items[i]["talk"] for i, _ in where])
+    print(f"{len(y)} words ({int(mask.sum())} with a letter or digit); {time.time() - t0:.0f} s", flush=True)
+    p = np.full(len(y), np.nan, dtype=np.float32)
+    epochs = []
+    for j, held in enumerate(talks):
+        test = talk == held
+        inner = talks[(j + 1) % len(talks)]  # chooses the number of epochs, then joins the training
+        _take, blind = training_rows(items, where, ~test, 1.0)
+        m = conv.fit(x, y, mask, where, ~test & (talk != inner), blind, val=talk == inner, seed=SEED, log=log,
+                     **opts)
+        epochs.append(m.epochs)
+        m = conv.fit(x, y, mask, where, ~test, blind, epochs=m.epochs, seed=SEED, **opts)
+        rows = np.flatnonzero(test)
+        p[rows] = m.predict(x[rows], [where[k] for k in rows])
+        if args.folds_out:
+            os.makedirs(args.folds_out, exist_ok=True)
+            fold = Path(args.folds_out) / f"{held}.npz"
+            conv.save(m, fold, mid, level)
+            fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
+            check_export(fold, x[rows], [where[k] for k in rows], p[rows])
+        print(f"  held-out {held}: {m.epochs} epochs (chosen on {inner}); {time.time() - t0:.0f} s", flush=True)
+    kw = [where[k] for k in np.flatnonzero(mask)]
+    report = {"model": "conv", "mid": mid, "seed": SEED, "words": int(mask.sum()), "backend": args.backend,
+              "features": args.features, "epochs": epochs, **opts, "mt": [], "human": []}
+    print_tables(items, kw, y[mask], p[mask], th, report)
+    np.save(args.cv_out, p[mask].astype(np.float64))
     if args.no_export:
         return
-    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
-                     focus_weight=args.focus_weight)
+    n_ep = int(np.median(epochs))
+    _take, blind = training_rows(items, where, np.ones(len(y), dtype=bool), 1.0)
+    m = conv.fit(x, y, mask, where, np.ones(len(y), dtype=bool), blind, epochs=n_ep, seed=SEED, **opts)
+    report["final_epochs"] = n_ep
+    export(args, report, lambda out: conv.save(m, out, mid, level), t0)
+
+
+def check_export(path: Path, x, where, p) -> None:
+    """The exported file, run by the product's numpy loader, gives torch's probabilities."""
+    import tagger_conv as conv
+
+    from mtcheck.detect.tagger import load
+
+    model = load(path, path.with_suffix(".sha256"))
+    for s, e in conv.sentences(where)[:50]:
+        got = model.predict(x[s:e])
+        if not np.allclose(got, p[s:e], atol=1e-4):
+            sys.exit(f"{path}: numpy inference differs from torch by {np.abs(got - p[s:e]).max():.2g}")
+
+
+def export(args, report, write, t0) -> None:
     dest = Path(args.out)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "tagger.npz"
-    save(model, out, best, level)
+    write(out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     (dest / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
     (dest / "training.json").write_text(json.dumps(report, indent=1) + "\n")
