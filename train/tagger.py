@@ -406,52 +406,76 @@ def at_recall(items, where, y, p, recall: float):
     return th, evaluate(items, where, y, p, [th])[0]
 
 
+def conv_options(args) -> dict:
+    """The conv model's settings given on the command line (the rest: tagger_conv's defaults)."""
+    opts = {k: v for k, v in (("proj", args.proj), ("kernel", args.kernel), ("dropout", args.dropout),
+                              ("weight_decay", args.weight_decay), ("lr", args.lr)) if v is not None}
+    return {**opts, "hidden": args.hidden}
+
+
+def cv_conv(items, talks, x, y, where, mask, opts, mid, level, folds_out=None, blind=False, log=print):
+    """Leave-one-talk-out predictions of the conv model, per row of ``x`` (whole sentences).
+
+    Within each fold the next talk chooses the number of epochs (early stopping), then the
+    model is refitted on the fold's training talks for that many. ``blind``: also the
+    predictions without the reference. Returns (p, p without reference or None, epochs).
+    """
+    import tagger_conv as conv
+
+    from mtcheck.detect.tagger.features import without_reference
+
+    talk = np.array([items[i]["talk"] for i, _ in where])
+    p = np.full(len(y), np.nan, dtype=np.float32)
+    pn = np.full(len(y), np.nan, dtype=np.float32) if blind else None
+    epochs = []
+    for j, held in enumerate(talks):
+        test = talk == held
+        inner = talks[(j + 1) % len(talks)]
+        _take, noref = training_rows(items, where, ~test, 1.0)
+        m = conv.fit(x, y, mask, where, ~test & (talk != inner), noref, val=talk == inner, seed=SEED, log=log,
+                     **opts)
+        epochs.append(m.epochs)
+        m = conv.fit(x, y, mask, where, ~test, noref, epochs=m.epochs, seed=SEED, **opts)
+        rows = np.flatnonzero(test)
+        rw = [where[k] for k in rows]
+        p[rows] = m.predict(x[rows], rw)
+        if blind:
+            pn[rows] = m.predict(without_reference(x[rows]), rw)
+        if folds_out:  # for bench/calibration.py: held-out tagging
+            os.makedirs(folds_out, exist_ok=True)
+            fold = Path(folds_out) / f"{held}.npz"
+            conv.save(m, fold, mid, level)
+            fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
+            check_export(fold, x[rows], rw, p[rows])
+        log(f"  held-out {held}: {m.epochs} epochs (chosen on {inner})")
+    return p, pn, epochs
+
+
 def main_conv(args, items, talks, st, level, th, t0) -> None:
     """``--model conv``: the same folds, tables and outputs as the MLP, from tagger_conv."""
     import tagger_conv as conv
 
     if args.focus_weight != 1.0 or args.share != 1.0:
         sys.exit("--model conv: --focus-weight and --share are the MLP's only")
-    opts = {k: v for k, v in (("proj", args.proj), ("kernel", args.kernel), ("dropout", args.dropout),
-                              ("weight_decay", args.weight_decay), ("lr", args.lr)) if v is not None}
-    opts["hidden"] = args.hidden
+    opts = conv_options(args)
 
     def log(msg):
-        print(msg, flush=True)
+        print(f"{msg} ({time.time() - t0:.0f} s)", flush=True)
 
     mid = args.mids[0]
     x, y, where, mask = build(items, st, mid, level, sentences=True)
-    talk = np.array([items[i]["talk"] for i, _ in where])
-    print(f"{len(y)} words ({int(mask.sum())} with a letter or digit); {time.time() - t0:.0f} s", flush=True)
-    p = np.full(len(y), np.nan, dtype=np.float32)
-    epochs = []
-    for j, held in enumerate(talks):
-        test = talk == held
-        inner = talks[(j + 1) % len(talks)]  # chooses the number of epochs, then joins the training
-        _take, blind = training_rows(items, where, ~test, 1.0)
-        m = conv.fit(x, y, mask, where, ~test & (talk != inner), blind, val=talk == inner, seed=SEED, log=log,
-                     **opts)
-        epochs.append(m.epochs)
-        m = conv.fit(x, y, mask, where, ~test, blind, epochs=m.epochs, seed=SEED, **opts)
-        rows = np.flatnonzero(test)
-        p[rows] = m.predict(x[rows], [where[k] for k in rows])
-        if args.folds_out:
-            os.makedirs(args.folds_out, exist_ok=True)
-            fold = Path(args.folds_out) / f"{held}.npz"
-            conv.save(m, fold, mid, level)
-            fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
-            check_export(fold, x[rows], [where[k] for k in rows], p[rows])
-        print(f"  held-out {held}: {m.epochs} epochs (chosen on {inner}); {time.time() - t0:.0f} s", flush=True)
+    log(f"{len(y)} words ({int(mask.sum())} with a letter or digit)")
+    p, _pn, epochs = cv_conv(items, talks, x, y, where, mask, opts, mid, level, args.folds_out, log=log)
     kw = [where[k] for k in np.flatnonzero(mask)]
     report = {"model": "conv", "mid": mid, "seed": SEED, "words": int(mask.sum()), "backend": args.backend,
-              "features": args.features, "epochs": epochs, **opts, "mt": [], "human": []}
+              "features": args.features, "options": opts, "epochs": epochs, "mt": [], "human": []}
     print_tables(items, kw, y[mask], p[mask], th, report)
     np.save(args.cv_out, p[mask].astype(np.float64))
     if args.no_export:
         return
     n_ep = int(np.median(epochs))
-    _take, blind = training_rows(items, where, np.ones(len(y), dtype=bool), 1.0)
-    m = conv.fit(x, y, mask, where, np.ones(len(y), dtype=bool), blind, epochs=n_ep, seed=SEED, **opts)
+    _take, noref = training_rows(items, where, np.ones(len(y), dtype=bool), 1.0)
+    m = conv.fit(x, y, mask, where, np.ones(len(y), dtype=bool), noref, epochs=n_ep, seed=SEED, **opts)
     report["final_epochs"] = n_ep
     export(args, report, lambda out: conv.save(m, out, mid, level), t0)
 
