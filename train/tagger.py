@@ -7,7 +7,10 @@ Not imported by the product, not run by the tests. The shipped model was made by
 
 (defaults: ``--backend onnx-int8 --share 1.0 --focus-weight 1``; 11 minutes at load
 average 7 on the shared 2-core machine). ``--features extended`` is the previous model's
-recipe, ``--features base --share 0.6 --backend hf`` the first model's. Everything but
+recipe, ``--features base --share 0.6 --backend hf`` the first model's. ``--model conv``
+(``train/tagger_conv.py``: a 1-D convolution over the sentence's words, torch at train
+time) and ``--model hgb`` (gradient-boosted trees, evaluation only) were tried and not
+shipped (model card, "Tried after it"). Everything but
 the exported model goes to ``--work-dir`` (default ``/tmp``): the states cache
 ``tagger-states-BACKEND.npz``, the held-out predictions ``tagger-cv.npy`` (one float per
 word in ``build``'s order, read by ``bench/quality_fit.py``) and ``tagger-folds/``.
@@ -214,7 +217,8 @@ def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed:
     return take, blind
 
 
-def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0):
+def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0,
+             kind: str = "mlp"):
     take, blind = training_rows(items, where, rows, share, seed=seed)
     xt = x[take]
     b = blind[take]
@@ -223,7 +227,19 @@ def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_we
     if focus_weight != 1.0:  # words inside a Grammar/Spelling span count focus_weight times
         focus = focus_words(items, where)
         weight = np.where(focus[take], focus_weight, 1.0)
-    return fit(xt, y[take], hidden, seed, weight)
+    return (fit_hgb if kind == "hgb" else fit)(xt, y[take], hidden, seed, weight)
+
+
+def fit_hgb(x, y, _hidden: int, seed: int = SEED, weight=None):
+    """``--model hgb``: sklearn's histogram gradient-boosted trees on the same rows (evaluation
+    only: no converter is installed, so it cannot be exported; early stopping on 10% of the rows)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clf = HistGradientBoostingClassifier(learning_rate=0.1, max_iter=300, max_leaf_nodes=31, min_samples_leaf=100,
+                                         l2_regularization=1.0, early_stopping=True, validation_fraction=0.1,
+                                         n_iter_no_change=10, random_state=seed)
+    clf.fit(x, y, sample_weight=weight)
+    return clf, np.zeros(x.shape[1], dtype=np.float32), np.ones(x.shape[1], dtype=np.float32)
 
 
 def focus_words(items, where) -> np.ndarray:
@@ -305,10 +321,11 @@ def main(argv=None) -> None:
     ap.add_argument("--folds-out", default=None,
                     help="folder for each held-out fold's model (bench/calibration.py --folds; "
                          "default WORK_DIR/tagger-folds)")
-    ap.add_argument("--model", default="mlp", choices=["mlp", "conv"],
+    ap.add_argument("--model", default="mlp", choices=["mlp", "conv", "hgb"],
                     help="mlp: one hidden layer on each word's own row (the shipped recipe); conv: a 1-D "
                          "convolution over the sentence's words after projecting the states "
-                         "(train/tagger_conv.py; torch at train time only)")
+                         "(train/tagger_conv.py; torch at train time only); hgb: gradient-boosted trees on the "
+                         "MLP's rows (needs --no-export)")
     ap.add_argument("--proj", type=int, default=None, help="conv: dimensions the states are projected to")
     ap.add_argument("--kernel", type=int, default=None, help="conv: words the convolution reads (odd)")
     ap.add_argument("--dropout", type=float, default=None, help="conv: dropout on the states and hidden channels")
@@ -337,9 +354,10 @@ def main(argv=None) -> None:
         p = np.full(len(y), np.nan)
         for talk in folds:
             tr = np.array([items[i]["talk"] != talk for i, _ in where])
-            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight)
+            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight,
+                             kind=args.model)
             p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
-            if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
+            if args.folds_out and share == args.share and args.model == "mlp":  # bench/calibration.py --folds
                 os.makedirs(args.folds_out, exist_ok=True)
                 fold = Path(args.folds_out) / f"{talk}.npz"
                 save(model, fold, mid_now[0], level)
@@ -349,6 +367,8 @@ def main(argv=None) -> None:
 
     if args.model == "conv":
         return main_conv(args, items, talks, st, level, th, t0)
+    if args.model == "hgb" and not args.no_export:
+        sys.exit("--model hgb: evaluation only (no ONNX converter installed): add --no-export")
     best, best_score = args.mids[0], -1.0
     mid_now = [best]
     if len(args.mids) > 1:
