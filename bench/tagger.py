@@ -43,7 +43,7 @@ def heldout(args) -> None:
     import tagger as train  # train/tagger.py
 
     from mtcheck.detect.rules.tagged import DEFAULT_THRESHOLD
-    from mtcheck.detect.tagger import model
+    from mtcheck.detect.tagger import HERE, ConvTaggerModel, model
 
     mid = model().layers[1]
     items = train.load(args.path)
@@ -51,14 +51,22 @@ def heldout(args) -> None:
     st = train.states([it["text"] for it in items] + [it["ref"] for it in items], cache, backend=args.backend)
     from mtcheck.detect.tagger.features import without_reference
 
-    x, y, where = train.build(items, st, mid, model().extended)
-    p = np.zeros(len(y))
-    pn = np.zeros(len(y))
-    for talk in sorted({it["talk"] for it in items}):
-        tr = np.array([items[i]["talk"] != talk for i, _ in where])
-        m = train.fit_rows(x, y, where, items, tr, args.share or train.SHARE, args.hidden)
-        p[~tr] = train.predict(m, x[~tr])
-        pn[~tr] = train.predict(m, without_reference(x[~tr]))
+    if isinstance(model(), ConvTaggerModel):  # the conv recipe, with the settings training.json records
+        opts = json.loads((HERE / "training.json").read_text())["options"]
+        x, y, where, mask = train.build(items, st, mid, model().extended, sentences=True)
+        p, pn, _ep = train.cv_conv(items, sorted({it["talk"] for it in items}), x, y, where, mask, opts, mid,
+                                   model().extended, blind=True)
+        p, pn, where, y = p[mask], pn[mask], [where[k] for k in np.flatnonzero(mask)], y[mask]
+        del x
+    else:
+        x, y, where = train.build(items, st, mid, model().extended)
+        p = np.zeros(len(y))
+        pn = np.zeros(len(y))
+        for talk in sorted({it["talk"] for it in items}):
+            tr = np.array([items[i]["talk"] != talk for i, _ in where])
+            m = train.fit_rows(x, y, where, items, tr, args.share or train.SHARE, args.hidden)
+            p[~tr] = train.predict(m, x[~tr])
+            pn[~tr] = train.predict(m, without_reference(x[~tr]))
     ths = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
     for label, probs in (("with the aligned reference", p), ("without a reference", pn)):
         print(f"\n### Held-out talks, MT words {label} (13 systems x 5 talks, leave-one-talk-out)\n")

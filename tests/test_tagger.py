@@ -48,6 +48,34 @@ def test_corrupt_weights_are_refused(tmp_path):
         load(bad, CHECKSUM)
 
 
+def test_conv_weights_load_and_convolve_over_the_sentence(tmp_path):
+    """A ``train/tagger.py --model conv`` export: checksum-verified like the MLP's, and its
+    numpy inference is the convolution written out word by word (zero rows past the ends)."""
+    rng = np.random.default_rng(0)
+    d, k, proj, hidden, kernel = 800, 768, 4, 3, 5
+    w = {"mu": rng.normal(size=d), "sd": rng.uniform(0.5, 2, size=d), "p": rng.normal(size=(k, proj)) / 30,
+         "pb": rng.normal(size=proj), "wc": rng.normal(size=(kernel * (proj + d - k), hidden)) / 10,
+         "bc": rng.normal(size=hidden), "w2": rng.normal(size=hidden)}
+    path = tmp_path / "conv.npz"
+    np.savez(path, **{n: v.astype(np.float32) for n, v in w.items()}, b2=np.float32(-0.3),
+             layers=np.array([0, 3, 6]), extended=np.array(2))
+    (tmp_path / "conv.sha256").write_text(sha256(path) + "\n")
+    m = load(path, tmp_path / "conv.sha256")
+    assert m.layers == (0, 3, 6) and m.kernel == kernel
+    x = rng.normal(size=(7, d)).astype(np.float32)
+    xs = (x - w["mu"]) / w["sd"]
+    z = np.concatenate([xs[:, :k] @ w["p"] + w["pb"], xs[:, k:]], axis=1)
+    want = []
+    for i in range(len(x)):
+        h = w["bc"].copy()
+        for o in range(kernel):  # offset o - 2 around word i
+            j = i + o - kernel // 2
+            if 0 <= j < len(x):
+                h += z[j] @ w["wc"][o * z.shape[1] : (o + 1) * z.shape[1]]
+        want.append(1 / (1 + np.exp(-(np.maximum(h, 0) @ w["w2"] - 0.3))))
+    assert np.allclose(m.predict(x), want, atol=1e-5)
+
+
 def test_missing_weights_are_a_clear_error(tmp_path):
     with pytest.raises(TaggerError, match="unreadable"):
         load(tmp_path / "absent.npz", CHECKSUM)

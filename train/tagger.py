@@ -7,7 +7,10 @@ Not imported by the product, not run by the tests. The shipped model was made by
 
 (defaults: ``--backend onnx-int8 --share 1.0 --focus-weight 1``; 11 minutes at load
 average 7 on the shared 2-core machine). ``--features extended`` is the previous model's
-recipe, ``--features base --share 0.6 --backend hf`` the first model's. Everything but
+recipe, ``--features base --share 0.6 --backend hf`` the first model's. ``--model conv``
+(``train/tagger_conv.py``: a 1-D convolution over the sentence's words, torch at train
+time) and ``--model hgb`` (gradient-boosted trees, evaluation only) were tried and not
+shipped (model card, "Tried after it"). Everything but
 the exported model goes to ``--work-dir`` (default ``/tmp``): the states cache
 ``tagger-states-BACKEND.npz``, the held-out predictions ``tagger-cv.npy`` (one float per
 word in ``build``'s order, read by ``bench/quality_fit.py``) and ``tagger-folds/``.
@@ -178,20 +181,28 @@ def _onnx_states(texts: list[str], cache: str, backend: str, chunk: int = 1024) 
 FEATURE_SETS = {"base": 0, "extended": 1, "aligned": 2}
 
 
-def build(items, st, mid: int, extended: int = 1):
-    """Feature matrix (with references), labels, per-word (item index, span), for one layer."""
-    xs, ys, where = [], [], []
+def build(items, st, mid: int, extended: int = 1, sentences: bool = False):
+    """Feature matrix (with references), labels, per-word (item index, span), for one layer.
+
+    Words with a letter or digit only; with ``sentences``, every word (punctuation too, in
+    order: what the conv model reads) and a fourth value, the bool mask of the words with a
+    letter or digit (``x[mask]``, ``y[mask]``, ``where[mask]`` are the rows without it).
+    """
+    xs, ys, where, mask = [], [], [], []
     for i, it in enumerate(items):
         toks, offs, lay = st[it["text"]]
         rt, _, rl = st[it["ref"]]
         sel = lay[[0, mid, 6]].astype(np.float32)
         rsel = rl[[0, mid, 6]].astype(np.float32)
         spans, x = word_features(it["text"], toks, offs, sel, rt, rsel, extended=extended)
-        keep = [k for k, (a, b) in enumerate(spans) if any(c.isalnum() for c in it["text"][a:b])]
-        xs.append(x[keep])
-        ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in keep))
-        where.extend((i, spans[k]) for k in keep)
-    return np.concatenate(xs), np.array(ys, dtype=np.int8), where
+        keep = [any(c.isalnum() for c in it["text"][a:b]) for a, b in spans]
+        rows = range(len(spans)) if sentences else [k for k in range(len(spans)) if keep[k]]
+        xs.append(x[list(rows)])
+        ys.extend(int(any(x0 < b and a < y0 for x0, y0 in it["spans"])) for a, b in (spans[k] for k in rows))
+        where.extend((i, spans[k]) for k in rows)
+        mask.extend(keep[k] for k in rows)
+    out = np.concatenate(xs), np.array(ys, dtype=np.int8), where
+    return (*out, np.array(mask, dtype=bool)) if sentences else out
 
 
 def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed: int = SEED):
@@ -206,7 +217,8 @@ def training_rows(items, where, rows, share: float, drop_ref: float = 0.2, seed:
     return take, blind
 
 
-def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0):
+def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_weight: float = 1.0,
+             kind: str = "mlp"):
     take, blind = training_rows(items, where, rows, share, seed=seed)
     xt = x[take]
     b = blind[take]
@@ -215,7 +227,19 @@ def fit_rows(x, y, where, items, rows, share, hidden, seed: int = SEED, focus_we
     if focus_weight != 1.0:  # words inside a Grammar/Spelling span count focus_weight times
         focus = focus_words(items, where)
         weight = np.where(focus[take], focus_weight, 1.0)
-    return fit(xt, y[take], hidden, seed, weight)
+    return (fit_hgb if kind == "hgb" else fit)(xt, y[take], hidden, seed, weight)
+
+
+def fit_hgb(x, y, _hidden: int, seed: int = SEED, weight=None):
+    """``--model hgb``: sklearn's histogram gradient-boosted trees on the same rows (evaluation
+    only: no converter is installed, so it cannot be exported; early stopping on 10% of the rows)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clf = HistGradientBoostingClassifier(learning_rate=0.1, max_iter=300, max_leaf_nodes=31, min_samples_leaf=100,
+                                         l2_regularization=1.0, early_stopping=True, validation_fraction=0.1,
+                                         n_iter_no_change=10, random_state=seed)
+    clf.fit(x, y, sample_weight=weight)
+    return clf, np.zeros(x.shape[1], dtype=np.float32), np.ones(x.shape[1], dtype=np.float32)
 
 
 def focus_words(items, where) -> np.ndarray:
@@ -297,6 +321,16 @@ def main(argv=None) -> None:
     ap.add_argument("--folds-out", default=None,
                     help="folder for each held-out fold's model (bench/calibration.py --folds; "
                          "default WORK_DIR/tagger-folds)")
+    ap.add_argument("--model", default="mlp", choices=["mlp", "conv", "hgb"],
+                    help="mlp: one hidden layer on each word's own row (the shipped recipe); conv: a 1-D "
+                         "convolution over the sentence's words after projecting the states "
+                         "(train/tagger_conv.py; torch at train time only); hgb: gradient-boosted trees on the "
+                         "MLP's rows (needs --no-export)")
+    ap.add_argument("--proj", type=int, default=None, help="conv: dimensions the states are projected to")
+    ap.add_argument("--kernel", type=int, default=None, help="conv: words the convolution reads (odd)")
+    ap.add_argument("--dropout", type=float, default=None, help="conv: dropout on the states and hidden channels")
+    ap.add_argument("--weight-decay", type=float, default=None, help="conv: AdamW weight decay")
+    ap.add_argument("--lr", type=float, default=None, help="conv: AdamW learning rate")
     args = ap.parse_args(argv)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -320,9 +354,10 @@ def main(argv=None) -> None:
         p = np.full(len(y), np.nan)
         for talk in folds:
             tr = np.array([items[i]["talk"] != talk for i, _ in where])
-            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight)
+            model = fit_rows(x, y, where, items, tr, share, args.hidden, focus_weight=args.focus_weight,
+                             kind=args.model)
             p[~tr] = predict(model, x[~tr])  # evaluated with their reference, as aligned sentences are
-            if args.folds_out and share == args.share:  # for bench/calibration.py: held-out tagging
+            if args.folds_out and share == args.share and args.model == "mlp":  # bench/calibration.py --folds
                 os.makedirs(args.folds_out, exist_ok=True)
                 fold = Path(args.folds_out) / f"{talk}.npz"
                 save(model, fold, mid_now[0], level)
@@ -330,6 +365,10 @@ def main(argv=None) -> None:
             print(f"  held-out {talk}: {time.time() - t0:.0f} s", flush=True)
         return p
 
+    if args.model == "conv":
+        return main_conv(args, items, talks, st, level, th, t0)
+    if args.model == "hgb" and not args.no_export:
+        sys.exit("--model hgb: evaluation only (no ONNX converter installed): add --no-export")
     best, best_score = args.mids[0], -1.0
     mid_now = [best]
     if len(args.mids) > 1:
@@ -351,21 +390,134 @@ def main(argv=None) -> None:
     report = {"mid": best, "hidden": args.hidden, "seed": SEED, "share": args.share, "words": int(len(y)),
               "backend": args.backend, "features": args.features, "focus_weight": args.focus_weight,
               "mt": [], "human": []}
+    print_tables(items, where, y, p, th, report)
+    np.save(args.cv_out, p)
+    if args.no_export:
+        return
+    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
+                     focus_weight=args.focus_weight)
+    export(args, report, lambda out: save(model, out, best, level), t0)
+
+
+def print_tables(items, where, y, p, th, report) -> None:
     for human in (False, True):
         print(f"\n## leave-one-talk-out, {'human translation refA' if human else 'MT'}")
         print("threshold | flagged words | precision | random | lift | G+S span recall")
         for r in evaluate(items, where, y, p, th, human):
             print(" | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
             report["human" if human else "mt"].append(r)
-    np.save(args.cv_out, p)
+    th25, r25 = at_recall(items, where, y, p, 0.25)
+    ref = evaluate(items, where, y, p, [th25], True)[0]
+    print(f"\nat 25% G+S span recall (threshold {th25:.3f}): MT precision {r25[2]:.3f}, lift {r25[4]:.3f}; "
+          f"refA lift {ref[4]:.3f} (flagged {ref[1]})")
+    report["at_25"] = {"threshold": th25, "mt": r25, "human": ref}
+
+
+def at_recall(items, where, y, p, recall: float):
+    """The highest threshold (0.005 steps) whose MT G+S span recall reaches ``recall``, and its row."""
+    lo, hi = 0.0, 1.0
+    for _ in range(12):  # recall falls as the threshold rises: bisect
+        mid = (lo + hi) / 2
+        if evaluate(items, where, y, p, [mid])[0][5] >= recall:
+            lo = mid
+        else:
+            hi = mid
+    th = round(lo, 3)
+    return th, evaluate(items, where, y, p, [th])[0]
+
+
+def conv_options(args) -> dict:
+    """The conv model's settings given on the command line (the rest: tagger_conv's defaults)."""
+    opts = {k: v for k, v in (("proj", args.proj), ("kernel", args.kernel), ("dropout", args.dropout),
+                              ("weight_decay", args.weight_decay), ("lr", args.lr)) if v is not None}
+    return {**opts, "hidden": args.hidden}
+
+
+def cv_conv(items, talks, x, y, where, mask, opts, mid, level, folds_out=None, blind=False, log=print):
+    """Leave-one-talk-out predictions of the conv model, per row of ``x`` (whole sentences).
+
+    Within each fold the next talk chooses the number of epochs (early stopping), then the
+    model is refitted on the fold's training talks for that many. ``blind``: also the
+    predictions without the reference. Returns (p, p without reference or None, epochs).
+    """
+    import tagger_conv as conv
+
+    from mtcheck.detect.tagger.features import without_reference
+
+    talk = np.array([items[i]["talk"] for i, _ in where])
+    p = np.full(len(y), np.nan, dtype=np.float32)
+    pn = np.full(len(y), np.nan, dtype=np.float32) if blind else None
+    epochs = []
+    for j, held in enumerate(talks):
+        test = talk == held
+        inner = talks[(j + 1) % len(talks)]
+        _take, noref = training_rows(items, where, ~test, 1.0)
+        m = conv.fit(x, y, mask, where, ~test & (talk != inner), noref, val=talk == inner, seed=SEED, log=log,
+                     **opts)
+        epochs.append(m.epochs)
+        m = conv.fit(x, y, mask, where, ~test, noref, epochs=m.epochs, seed=SEED, **opts)
+        rows = np.flatnonzero(test)
+        rw = [where[k] for k in rows]
+        p[rows] = m.predict(x[rows], rw)
+        if blind:
+            pn[rows] = m.predict(without_reference(x[rows]), rw)
+        if folds_out:  # for bench/calibration.py: held-out tagging
+            os.makedirs(folds_out, exist_ok=True)
+            fold = Path(folds_out) / f"{held}.npz"
+            conv.save(m, fold, mid, level)
+            fold.with_suffix(".sha256").write_text(hashlib.sha256(fold.read_bytes()).hexdigest() + "\n")
+            check_export(fold, x[rows], rw, p[rows])
+        log(f"  held-out {held}: {m.epochs} epochs (chosen on {inner})")
+    return p, pn, epochs
+
+
+def main_conv(args, items, talks, st, level, th, t0) -> None:
+    """``--model conv``: the same folds, tables and outputs as the MLP, from tagger_conv."""
+    import tagger_conv as conv
+
+    if args.focus_weight != 1.0 or args.share != 1.0:
+        sys.exit("--model conv: --focus-weight and --share are the MLP's only")
+    opts = conv_options(args)
+
+    def log(msg):
+        print(f"{msg} ({time.time() - t0:.0f} s)", flush=True)
+
+    mid = args.mids[0]
+    x, y, where, mask = build(items, st, mid, level, sentences=True)
+    log(f"{len(y)} words ({int(mask.sum())} with a letter or digit)")
+    p, _pn, epochs = cv_conv(items, talks, x, y, where, mask, opts, mid, level, args.folds_out, log=log)
+    kw = [where[k] for k in np.flatnonzero(mask)]
+    report = {"model": "conv", "mid": mid, "seed": SEED, "words": int(mask.sum()), "backend": args.backend,
+              "features": args.features, "options": opts, "epochs": epochs, "mt": [], "human": []}
+    print_tables(items, kw, y[mask], p[mask], th, report)
+    np.save(args.cv_out, p[mask].astype(np.float64))
     if args.no_export:
         return
-    model = fit_rows(x, y, where, items, np.ones(len(y), dtype=bool), args.share, args.hidden,
-                     focus_weight=args.focus_weight)
+    n_ep = int(np.median(epochs))
+    _take, noref = training_rows(items, where, np.ones(len(y), dtype=bool), 1.0)
+    m = conv.fit(x, y, mask, where, np.ones(len(y), dtype=bool), noref, epochs=n_ep, seed=SEED, **opts)
+    report["final_epochs"] = n_ep
+    export(args, report, lambda out: conv.save(m, out, mid, level), t0)
+
+
+def check_export(path: Path, x, where, p) -> None:
+    """The exported file, run by the product's numpy loader, gives torch's probabilities."""
+    import tagger_conv as conv
+
+    from mtcheck.detect.tagger import load
+
+    model = load(path, path.with_suffix(".sha256"))
+    for s, e in conv.sentences(where)[:50]:
+        got = model.predict(x[s:e])
+        if not np.allclose(got, p[s:e], atol=1e-4):
+            sys.exit(f"{path}: numpy inference differs from torch by {np.abs(got - p[s:e]).max():.2g}")
+
+
+def export(args, report, write, t0) -> None:
     dest = Path(args.out)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "tagger.npz"
-    save(model, out, best, level)
+    write(out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     (dest / "tagger.sha256").write_text(f"{digest}  tagger.npz\n")
     (dest / "training.json").write_text(json.dumps(report, indent=1) + "\n")

@@ -62,11 +62,52 @@ class TaggerModel:
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class ConvTaggerModel:
+    """A 1-D convolution over the sentence's words (``train/tagger.py --model conv``).
+
+    Per word, the standardised states (the first ``2 * 384`` columns) are projected to a
+    few dimensions (``p``, ``pb``) and joined to the standardised cheap cues; one
+    convolution over a window of ``kernel`` words (``wc``, zero padded at the sentence's
+    ends), ReLU, then ``w2``, ``b2`` and a sigmoid. Numpy only: three matrix products.
+    ``predict`` reads the rows of one sentence, in order.
+    """
+
+    mu: "np.ndarray"
+    sd: "np.ndarray"
+    p: "np.ndarray"
+    pb: "np.ndarray"
+    wc: "np.ndarray"  # [kernel * (projection + cues), hidden]: the window's offsets side by side
+    bc: "np.ndarray"
+    w2: "np.ndarray"
+    b2: float
+    layers: tuple[int, ...]
+    extended: int = 2
+
+    @property
+    def kernel(self) -> int:
+        return self.wc.shape[0] // (self.p.shape[1] + self.mu.shape[0] - self.p.shape[0])
+
+    def predict(self, x: "np.ndarray") -> "np.ndarray":
+        import numpy as np
+
+        from mtcheck.detect.tagger.features import _window
+
+        xs = (x - self.mu) / self.sd
+        k = self.p.shape[0]
+        z = np.concatenate([xs[:, :k] @ self.p + self.pb, xs[:, k:]], axis=1).astype(np.float32)
+        h = _window(z, self.kernel // 2) @ self.wc
+        h += self.bc
+        np.maximum(h, 0, out=h)
+        out = h @ self.w2 + self.b2
+        return (1.0 / (1.0 + np.exp(-out))).astype(np.float32)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
+def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> "TaggerModel | ConvTaggerModel":
     """Load and verify the weights; :class:`TaggerError` when they cannot be trusted."""
     import numpy as np
 
@@ -81,6 +122,11 @@ def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> TaggerModel:
             f"(sha256 {actual[:12]}…, expected {expected[:12]}…); reinstall mtcheck"
         )
     z = np.load(weights)
+    if "wc" in z.files:  # train/tagger.py --model conv
+        return ConvTaggerModel(
+            **{k: z[k].astype(np.float32) for k in ("mu", "sd", "p", "pb", "wc", "bc", "w2")},
+            b2=float(z["b2"]), layers=tuple(int(k) for k in z["layers"]), extended=int(z["extended"]),
+        )
     return TaggerModel(
         w1=z["w1"].astype(np.float32),
         b1=z["b1"].astype(np.float32),
