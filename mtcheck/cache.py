@@ -54,7 +54,10 @@ def collecting() -> Iterator[list[str]]:
 
 
 def take_notices() -> list[str]:
-    """The cache notices raised outside any check since the last call."""
+    """The cache notices raised outside any check since the last call.
+
+    Every cache a check or a batch chunk opens is opened inside its scope, so the
+    product's reports never need these; the tests read them after using a cache directly."""
     out = list(_NOTICES)
     _NOTICES.clear()
     return out

@@ -91,13 +91,15 @@ def _check_segmented(reference, candidate, settings, encoder, timings, rules, ma
     from mtcheck.score.metrics import compute_metrics
 
     preloading = _preload_while_aligning(rules)
-    with _timed(timings, "align"):
-        if settings.aligned:
-            beads, parallel = align_lines(reference, candidate, encoder)
-        else:
-            beads, parallel = align_documents(reference, candidate, encoder)
-    if preloading is not None:
-        preloading.join()
+    try:
+        with _timed(timings, "align"):
+            if settings.aligned:
+                beads, parallel = align_lines(reference, candidate, encoder)
+            else:
+                beads, parallel = align_documents(reference, candidate, encoder)
+    finally:  # also when the alignment fails: its notices belong to this check
+        if preloading is not None:
+            preloading.join()
     with _timed(timings, "metrics"):
         metrics = compute_metrics(beads, reference, candidate, ter=settings.ter)
 
@@ -117,7 +119,6 @@ def _check_segmented(reference, candidate, settings, encoder, timings, rules, ma
     notices.extend(ctx.notices)
     with _timed(timings, "grammar"):
         findings = _with_grammar(ctx, settings, findings, backends, notices)
-    notices.extend(cache_notices)  # a corrupt cache found and rebuilt
     findings = _override_severities(findings, settings.severity_overrides)
     findings = marks.apply(findings, reference, candidate)
     with _timed(timings, "confidence"):
@@ -147,7 +148,7 @@ def _check_segmented(reference, candidate, settings, encoder, timings, rules, ma
         signature=signature(settings, encoder, [r.code for r in rules], metrics.signatures),
         settings=_settings_summary(settings, encoder),
         backends=backends,
-        notices=notices,
+        notices=notices + cache_notices,  # a corrupt cache found and rebuilt, at any stage
         timings=timings,
     )
 

@@ -509,3 +509,25 @@ def test_bounded_joins_run_few_joins_between_two_different_stories(encoder):
         found[mode] = ([(b.reference, b.candidate, b.similarity) for b in beads], verdict.is_parallel, counter.joins)
     assert found["bounded"][:2] == found["hybrid"][:2] and not found["hybrid"][1]
     assert len(found["bounded"][2]) <= len(found["hybrid"][2]) / 3
+
+
+@pytest.mark.parametrize("limit", ["rounds", "cells"])
+def test_bounded_joins_fall_back_to_hybrids_joins(encoder, monkeypatch, limit):
+    """bounded's two ways out give hybrid's beads: after JOIN_ROUNDS rounds the remaining
+    joins all run, and a piece above BOUNDED_CELLS runs hybrid's joins outright (then as
+    many joins as hybrid)."""
+    from mtcheck.align import aligner
+
+    monkeypatch.setattr(aligner, "JOIN_ROUNDS" if limit == "rounds" else "BOUNDED_CELLS", 1 if limit == "rounds" else 0)
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    for d in gold["documents"]:
+        ref = line_sentences(Document("ref", "\n".join(d["reference"])))
+        cand = line_sentences(Document("cand", "\n".join(d["candidate"])))
+        found = {}
+        for mode in ("bounded", "hybrid"):
+            counter = _CountingEncoder(encoder)
+            beads, _ = align_documents(ref, cand, counter, joins=mode)
+            found[mode] = ([(b.reference, b.candidate) for b in beads], len(counter.joins))
+        assert found["bounded"][0] == found["hybrid"][0]
+        if limit == "cells":
+            assert found["bounded"][1] == found["hybrid"][1]

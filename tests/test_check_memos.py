@@ -64,7 +64,8 @@ def test_joins_across_a_line_break_are_read_from_the_aligners_pass():
     report = check_documents(Document("ref.txt", ref), Document("cand.txt", cand),
                              Settings(grammar=False, cache=False, min_confidence=0.0), enc)
     merged = [b for b in report.alignment if len(b.reference) == 2 and b.candidate]
-    assert merged and "\n" in ref[report.reference.sentences[merged[0].reference[0]].end:]
+    first, second = (report.reference.sentences[i] for i in merged[0].reference)
+    assert "\n" in ref[first.end:second.start]  # the join spans a line break
     ran = list(enc._tok_memo.items)  # every text run through the model (nothing dropped here)
     assert len(ran) == enc.stats["forwarded"] == enc.stats["encoded"]
     assert len({" ".join(t.split()) for t in ran}) == len(ran)  # none twice under other whitespace

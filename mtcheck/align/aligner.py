@@ -387,7 +387,8 @@ def _pair_texts(text: str, sentences: list[Sentence], starts) -> list[str]:
 #: embeddings (:func:`_estimated_joins`) and runs the model only on the joins whose
 #: estimate comes within :data:`JOIN_SLACK` of winning; ``bounded`` (the default) runs
 #: only those of hybrid's joins that the cheapest path takes with optimistic cosines for
-#: the joins not run (:meth:`_Piece._run_winning`), the same beads with fewer joins;
+#: the joins not run (:meth:`_Piece._run_winning`): hybrid's beads with fewer joins
+#: wherever no join's cosine beats its estimate by more than :data:`JOIN_BOUND_SLACK`;
 #: ``exact`` runs the model on every needed join (kept to measure the estimates against).
 JOIN_MODES = ("bounded", "hybrid", "exact")
 JOINS = "bounded"
@@ -458,7 +459,8 @@ def align_documents(
     whose estimate comes close to winning (:meth:`_Piece._competing`); with
     ``joins="bounded"`` (the default, :data:`JOINS`) only those of hybrid's that the
     cheapest path takes, the others given an optimistic cosine
-    (:meth:`_Piece._run_winning`: the same beads); ``joins="exact"`` embeds every needed
+    (:meth:`_Piece._run_winning`: hybrid's beads unless a join's cosine beats its estimate
+    by more than :data:`JOIN_BOUND_SLACK`, which no bench set shows); ``joins="exact"`` embeds every needed
     join. The 2-1 / 1-2 similarity of a join not embedded is ``-inf``, so no bead uses it.
 
     Long documents (more than :data:`FULL_CELLS` sentence pairs) are searched in pieces

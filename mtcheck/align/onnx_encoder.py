@@ -438,11 +438,17 @@ def optimised_file(onnx_file: Path) -> Path:
 
 
 def _remove_stale_graphs(onnx_file: Path, keep: Path) -> None:
-    """Drop the optimised graphs of ``onnx_file`` other than ``keep`` (another
-    onnxruntime version's, or made from a model file since rewritten)."""
-    for old in onnx_file.parent.glob(f"{onnx_file.stem}.ort-*.onnx"):
+    """Drop this onnxruntime version's other optimised graphs of ``onnx_file`` (made from
+    the model file before it was rewritten). Another version's graph is left alone: an
+    export folder can be shared by virtualenvs with different onnxruntime versions."""
+    import onnxruntime as ort
+
+    for old in onnx_file.parent.glob(f"{onnx_file.stem}.ort-{ort.__version__}*.onnx"):
         if old != keep:
-            old.unlink(missing_ok=True)
+            try:
+                old.unlink(missing_ok=True)
+            except OSError:  # another user's file in a shared folder: harmless, left
+                pass
 
 
 def session(onnx_file: Path):

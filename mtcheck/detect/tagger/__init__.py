@@ -88,6 +88,11 @@ class ConvTaggerModel:
     def kernel(self) -> int:
         return self.wc.shape[0] // (self.p.shape[1] + self.mu.shape[0] - self.p.shape[0])
 
+    def __post_init__(self) -> None:
+        width = self.p.shape[1] + self.mu.shape[0] - self.p.shape[0]
+        if self.wc.shape[0] % width or self.kernel % 2 == 0:
+            raise TaggerError(f"conv tagger weights: window of {self.wc.shape[0] / width:g} words; it must be odd")
+
     def predict(self, x: "np.ndarray") -> "np.ndarray":
         import numpy as np
 
@@ -138,8 +143,10 @@ def load(weights: Path = WEIGHTS, checksum: Path = CHECKSUM) -> "TaggerModel | C
 
 
 @lru_cache(maxsize=1)
-def model() -> TaggerModel:
-    """The shipped model, loaded once per process."""
+def model() -> "TaggerModel | ConvTaggerModel":
+    """The shipped model, loaded once per process (the MLP today: the rules' thresholds
+    and the calibration were fitted on its probabilities, so a conv model dropped in
+    needs them refitted too; see the model card)."""
     return load()
 
 
