@@ -44,3 +44,18 @@ def test_worker_memos_are_bounded_and_evictions_change_nothing(monkeypatch):
     assert len(encoder._memo) <= 2
     assert encoder._tok_memo.bytes <= 20_000 and encoder._state_memo.bytes <= 20_000
     assert tight == roomy
+
+
+def test_a_corrupt_cache_found_by_a_chunks_prefetch_shows_in_its_first_report_only(tmp_path):
+    """The prefetch opens the embedding cache before any check of the chunk runs; its
+    notice goes to the chunk's first report, not to the next chunk's nor nowhere."""
+    from mtcheck.cache import take_notices
+
+    (tmp_path / "embeddings.sqlite3").write_bytes(b"this is not an SQLite file\n" * 200)
+    take_notices()
+    config = batch_task.WorkerConfig(settings=Settings(grammar=False, cache=True, cache_dir=str(tmp_path)))
+    batch_task.init_worker(config)
+    reports = _reports(batch_task.run_chunk(config, _tasks()[:2]))
+    notes = [[n for n in r["notices"] if "embedding cache" in n] for r in reports]
+    assert len(notes[0]) == 1 and "corrupt" in notes[0][0] and notes[1] == []
+    assert take_notices() == []
