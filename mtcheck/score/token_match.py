@@ -87,15 +87,14 @@ def bead_matches(ctx: "CheckContext") -> list[TokenMatch | None]:
     beads = ctx.beads
     if ctx.encoder is None or not serves(ctx.encoder) or not ctx.tagger():
         return [None] * len(beads)
-    cand, ref = ctx.candidate, ctx.reference
+    cand = ctx.candidate
     pairs = []
     for b in beads:
         if not b.aligned:
             pairs.append(None)
             continue
-        rs = [ref.sentences[i] for i in b.reference]
         pairs.append(([cand.text[cand.sentences[j].start : cand.sentences[j].end] for j in b.candidate],
-                      ref.text[rs[0].start : rs[-1].end]))
+                      ctx.aligned_reference(b.candidate[0])))  # the bead's reference slice
     texts = [t for p in pairs if p for t in (*p[0], p[1])]
     states = dict(zip(texts, ctx.encoder.token_states(texts, (LAYER,)))) if texts else {}
     out: list[TokenMatch | None] = []

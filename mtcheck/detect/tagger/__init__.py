@@ -214,16 +214,9 @@ def tag_context(ctx: "CheckContext") -> list[SentenceTags]:
     """
     if ctx.encoder is None or not serves(ctx.encoder):
         return []
-    ref_of: dict[int, str] = {}
-    for bead in ctx.beads:
-        if bead.aligned and bead.reference:
-            rs = [ctx.reference.sentences[i] for i in bead.reference]
-            text = ctx.reference.text[rs[0].start : rs[-1].end]
-            for j in bead.candidate:
-                ref_of[j] = text
     sents = ctx.candidate.sentences
     texts = [ctx.candidate.text[s.start : s.end] for s in sents]
-    refs = [ref_of.get(s.index) for s in sents]
+    refs = [ctx.aligned_reference(s.index) for s in sents]
     result = []
     for s, ref, (spans, probs, sup) in zip(sents, refs, tag(ctx.encoder, texts, refs)):
         result.append(SentenceTags(s.index, [(s.start + a, s.start + b) for a, b in spans], probs,

@@ -137,7 +137,7 @@ def word_features(
     if extended >= 2:
         align = np.zeros((n, N_ALIGN), dtype=np.float32)
         if has_ref:
-            align = _alignment(tokens, words, starts, pieces, sim_mid, ref_tokens)
+            align = _alignment(starts, pieces, sim_mid, cand_words, ref_list)
         blocks.append(align)
     x = np.concatenate(blocks, axis=1)
     return spans, x.astype(np.float32)
@@ -205,18 +205,17 @@ def _reference_extra(tokens, words, starts, pieces, layers, ref_tokens, ref_laye
 N_ALIGN = 6
 
 
-def _alignment(tokens, words, starts, pieces, sim, ref_tokens):
-    """The alignment block from ``sim``, the pieces' cosines to the reference's (middle layer)."""
-    n, m = len(tokens), len(ref_tokens)
+def _alignment(starts, pieces, sim, cand, ref):
+    """The alignment block from ``sim``, the pieces' cosines to the reference's (middle
+    layer), and the candidate's and reference's words (``_word_strings``)."""
+    n, m = sim.shape
     best = sim.argmax(1)
     back = sim.argmax(0)
     mutual = (back[best] == np.arange(n)).astype(np.float32)
     dist = np.abs(best / max(1, m - 1) - np.arange(n) / max(1, n - 1)).astype(np.float32)
-    out = np.zeros((len(words), N_ALIGN), dtype=np.float32)
+    out = np.zeros((len(cand), N_ALIGN), dtype=np.float32)
     out[:, 0] = np.add.reduceat(mutual, starts) / pieces
     out[:, 1] = np.add.reduceat(dist, starts) / pieces
-    cand = _word_strings(tokens, words)
-    ref = _word_strings(ref_tokens, group_words(ref_tokens, []))
     bigrams = set(zip(ref, ref[1:]))
     has = np.array([(a, b) in bigrams for a, b in zip(cand, cand[1:])], dtype=np.float32)
     out[1:, 2] = has
