@@ -277,9 +277,10 @@ class _Spans:
         return [s for s in self.sentences[lo : bisect.bisect_left(self.starts, end)] if start < s["end"] and end > s["start"]]
 
 
-def _sentence_of(doc: dict, f: dict, spans: _Spans | None = None) -> dict | None:
-    """The sentence a finding belongs to: by its span, else by its sentence index."""
-    for s in (spans or _Spans(doc["sentences"])).around(f["start"]):
+def _sentence_of(doc: dict, f: dict, spans: _Spans) -> dict | None:
+    """The sentence a finding belongs to: by its span (``spans``: the document's
+    sentences, searched), else by its sentence index."""
+    for s in spans.around(f["start"]):
         if s["start"] <= f["start"] < s["end"] or (f["start"] == f["end"] == s["end"]):
             return s
     sentences = doc["sentences"]
